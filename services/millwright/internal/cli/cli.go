@@ -1,0 +1,91 @@
+// Package cli is the millwright command: its subcommands, flags and
+// environment variables. It only wires: the services do the work.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os/signal"
+	"sort"
+	"syscall"
+)
+
+// Version is set at build time.
+var Version = "dev"
+
+// Exit codes scripts can trust.
+const (
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2
+)
+
+type command struct {
+	summary string
+	run     func(ctx context.Context, args []string, out, errOut io.Writer) error
+}
+
+var commands = map[string]command{}
+
+func register(name, summary string, run func(ctx context.Context, args []string, out, errOut io.Writer) error) {
+	commands[name] = command{summary: summary, run: run}
+}
+
+// usageError is a mistake in the command line.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// Main runs the command line and returns the process's exit code.
+func Main(args []string, out, errOut io.Writer) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		printUsage(out)
+		return exitOK
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(errOut, "millwright: unknown command %q\n\n", args[0])
+		printUsage(errOut)
+		return exitUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	err := cmd.run(ctx, args[1:], out, errOut)
+	var ue usageError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.As(err, &ue):
+		fmt.Fprintf(errOut, "millwright %s: %v\n", args[0], err)
+		return exitUsage
+	default:
+		fmt.Fprintf(errOut, "millwright %s: %v\n", args[0], err)
+		return exitError
+	}
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "millwright — a unified API for industrial systems")
+	fmt.Fprintln(w, "\nUsage: millwright <command> [flags]\n\nCommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "\nRun 'millwright <command> --help' for a command's flags; each flag can also be set by its MILLWRIGHT_* environment variable.")
+}
+
+func init() {
+	register("version", "print the version", func(_ context.Context, _ []string, out, _ io.Writer) error {
+		fmt.Fprintln(out, "millwright", Version)
+		return nil
+	})
+}

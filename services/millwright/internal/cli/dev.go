@@ -1,0 +1,123 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/millwright-dev/millwright/services/platform/envflag"
+)
+
+func init() {
+	register("dev", "run everything on loopback with a demo account (SQLite by default)", dev)
+}
+
+const (
+	demoAccountName    = "Demo"
+	demoAccountCredits = 20
+)
+
+func dev(ctx context.Context, args []string, out, errOut io.Writer) error {
+	var e env
+	var gw gatewayFlags
+	var devKey string
+	fs := envflag.NewSet("dev")
+	e.common.define(fs)
+	e.addrs.define(fs)
+	gw.define(fs)
+	fs.String(&devKey, "dev-api-key", "", "API key of the demo account (mw_sk_ and at least 32 letters and digits); default: a generated one, kept in <data dir>/demo-api-key")
+	if err := parse(fs, args, errOut); err != nil {
+		return err
+	}
+	log, err := e.logger(errOut)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	e.log = log
+	if e.key, err = e.common.key(true); err != nil {
+		return err
+	}
+	var cl closers
+	defer cl.close()
+
+	conn, err := e.connectionService(ctx, &cl)
+	if err != nil {
+		return err
+	}
+	keyFile := filepath.Join(e.dataDir, "demo-api-key")
+	if devKey == "" {
+		devKey = readKeyFile(keyFile)
+	}
+	demo, err := conn.EnsureAccount(ctx, demoAccountName, demoAccountCredits, devKey)
+	if err != nil {
+		return fmt.Errorf("demo account: %w", err)
+	}
+	if demo.APIKey != "" {
+		if err := os.WriteFile(keyFile, []byte(demo.APIKey+"\n"), 0o600); err != nil {
+			return err
+		}
+	}
+
+	var tasks []task
+	t, err := e.grpcTask(conn.GRPCServer(), e.addrs.connection)
+	if err != nil {
+		return err
+	}
+	tasks = append(tasks, t)
+	for _, name := range []string{"entity", "sync"} {
+		addr := map[string]string{"entity": e.addrs.entity, "sync": e.addrs.sync}[name]
+		t, err := e.component(ctx, &cl, name, addr)
+		if err != nil {
+			return err
+		}
+		tasks = append(tasks, t)
+	}
+	g, err := e.gateway(ctx, &cl, gw)
+	if err != nil {
+		return err
+	}
+	if t, err = e.httpTask("gateway", gw.addr, g.Handler()); err != nil {
+		return err
+	}
+	tasks = append(tasks, t)
+
+	printBanner(out, e, gw.addr, demo.APIKey, keyFile)
+	return run(ctx, tasks)
+}
+
+func readKeyFile(path string) string {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+func printBanner(w io.Writer, e env, gatewayAddr, key, keyFile string) {
+	shown := key
+	if shown == "" {
+		shown = "(kept only as a hash; set MILLWRIGHT_DEV_API_KEY to choose one)"
+	}
+	fmt.Fprintf(w, `
+Millwright is running (data in %s, Ctrl-C stops it).
+
+  REST gateway     http://%s   (OpenAPI: http://%s/openapi.json)
+  connection gRPC  %s
+  entity gRPC      %s
+  sync gRPC        %s
+
+Demo account API key (also in %s):
+  %s
+
+Try:
+  export MILLWRIGHT_API_KEY=$(cat %s)
+  curl -H "Authorization: Bearer $MILLWRIGHT_API_KEY" http://%s/v1/account
+  grpcurl -plaintext -H "authorization: Bearer $MILLWRIGHT_API_KEY" %s millwright.connection.v1.ConnectionService/GetAccount
+
+`, e.dataDir, gatewayAddr, gatewayAddr, e.addrs.connection, e.addrs.entity, e.addrs.sync, keyFile, shown, keyFile, gatewayAddr, e.addrs.connection)
+}

@@ -1,0 +1,222 @@
+// Package db opens a service's database — SQLite files under the data
+// directory by default, PostgreSQL when the URL is postgres:// — and applies
+// the service's embedded migrations.
+//
+// Each service owns its own tables: in SQLite its own file
+// (<data dir>/<service>.db), in PostgreSQL its own schema, named after the
+// service, in the shared database.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
+)
+
+// Dialect names a database engine.
+type Dialect string
+
+// The dialects.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB is an open database of one service.
+type DB struct {
+	*sql.DB
+	Dialect Dialect
+	// Pool is the pgx pool under DB, for PostgreSQL; nil for SQLite.
+	Pool *pgxpool.Pool
+	// Schema is the PostgreSQL schema; empty for SQLite.
+	Schema string
+	// Path is the SQLite file; empty for PostgreSQL.
+	Path string
+}
+
+// Options says which database to open.
+type Options struct {
+	// URL is a postgres:// URL, or empty for SQLite.
+	URL string
+	// DataDir holds the SQLite files.
+	DataDir string
+	// Name is the service's name: the SQLite file's name and the schema.
+	Name string
+	// MaxConns caps the PostgreSQL pool; 0 means 20.
+	MaxConns int32
+}
+
+// IsPostgres reports whether url names a PostgreSQL database.
+func IsPostgres(url string) bool {
+	return strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")
+}
+
+// Open opens the database, creating the SQLite file or the schema if needed.
+func Open(ctx context.Context, o Options) (*DB, error) {
+	if o.Name == "" {
+		return nil, errors.New("db: a name is required")
+	}
+	if IsPostgres(o.URL) {
+		return openPostgres(ctx, o)
+	}
+	if o.URL != "" {
+		return nil, fmt.Errorf("db: unsupported database URL scheme (want postgres://): %q", redact(o.URL))
+	}
+	return openSQLite(ctx, o)
+}
+
+func openSQLite(ctx context.Context, o Options) (*DB, error) {
+	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("db: data directory: %w", err)
+	}
+	path := filepath.Join(o.DataDir, o.Name+".db")
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	sqldb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	sqldb.SetMaxOpenConns(8)
+	sqldb.SetMaxIdleConns(8)
+	sqldb.SetConnMaxIdleTime(0)
+	if err := sqldb.PingContext(ctx); err != nil {
+		sqldb.Close()
+		return nil, fmt.Errorf("db: open %s: %w", path, err)
+	}
+	return &DB{DB: sqldb, Dialect: SQLite, Path: path}, nil
+}
+
+func openPostgres(ctx context.Context, o Options) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(o.URL)
+	if err != nil {
+		return nil, fmt.Errorf("db: parse database URL: %w", errors.New(redact(err.Error())))
+	}
+	schema := o.Name
+	if err := createSchema(ctx, cfg.ConnConfig, schema); err != nil {
+		return nil, err
+	}
+	cfg.ConnConfig.RuntimeParams["search_path"] = schema
+	cfg.MaxConns = o.MaxConns
+	if cfg.MaxConns == 0 {
+		cfg.MaxConns = 20
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("db: connect: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("db: connect: %w", err)
+	}
+	return &DB{DB: stdlib.OpenDBFromPool(pool), Dialect: Postgres, Pool: pool, Schema: schema}, nil
+}
+
+func createSchema(ctx context.Context, cfg *pgx.ConnConfig, schema string) error {
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("db: connect: %w", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{schema}.Sanitize()); err != nil {
+		return fmt.Errorf("db: create schema %s: %w", schema, err)
+	}
+	return nil
+}
+
+// Close closes the database and its pool.
+func (db *DB) Close() error {
+	err := db.DB.Close()
+	if db.Pool != nil {
+		db.Pool.Close()
+	}
+	return err
+}
+
+// Migrate applies the migrations of fsys: the files under
+// migrations/sqlite/ or migrations/postgres/, by dialect. Replicas starting together take turns (a
+// PostgreSQL advisory lock).
+func (db *DB) Migrate(ctx context.Context, fsys fs.FS) error {
+	sub, err := fs.Sub(fsys, "migrations/"+string(db.Dialect))
+	if err != nil {
+		return err
+	}
+	dialect := goose.DialectSQLite3
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	if db.Dialect == Postgres {
+		dialect = goose.DialectPostgres
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(lockID(db.Schema)), lock.WithLockTimeout(1, 120))
+		if err != nil {
+			return err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(dialect, db.DB, sub, opts...)
+	if err != nil {
+		return fmt.Errorf("db: migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("db: migrate: %w", err)
+	}
+	return nil
+}
+
+func lockID(schema string) int64 {
+	var h int64 = 0x6d696c6c // "mill"
+	for _, c := range schema {
+		h = h*31 + int64(c)
+	}
+	return h
+}
+
+// Now is the current time as the stores keep it: UTC microseconds.
+func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// Micros converts a time to the integer column form.
+func Micros(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMicro()
+}
+
+// Time converts the integer column form back; 0 is the zero time.
+func Time(us int64) time.Time {
+	if us == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(us).UTC()
+}
+
+// redact hides a password in a URL or message.
+func redact(s string) string {
+	if i := strings.Index(s, "://"); i >= 0 {
+		if at := strings.Index(s[i+3:], "@"); at >= 0 {
+			cred := s[i+3 : i+3+at]
+			if user, _, ok := strings.Cut(cred, ":"); ok {
+				return s[:i+3] + user + ":***" + s[i+3+at:]
+			}
+		}
+	}
+	return s
+}
+
+// IsUniqueViolation reports whether err is a unique-constraint violation.
+func IsUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "SQLSTATE 23505")
+}
