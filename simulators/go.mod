@@ -1,0 +1,3 @@
+module github.com/millwright-dev/millwright/simulators
+
+go 1.26
