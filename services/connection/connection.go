@@ -7,8 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
+
+	"google.golang.org/grpc"
 
 	connectionv1 "github.com/millwright-dev/millwright/gen/go/millwright/connection/v1"
+	entityv1 "github.com/millwright-dev/millwright/gen/go/millwright/entity/v1"
+	syncv1 "github.com/millwright-dev/millwright/gen/go/millwright/sync/v1"
 	"github.com/millwright-dev/millwright/services/connection/internal/server"
 	"github.com/millwright-dev/millwright/services/connection/internal/store"
 	"github.com/millwright-dev/millwright/services/platform/auth"
@@ -29,6 +34,18 @@ type Config struct {
 	DB  *db.DB
 	Key secret.Key
 	Log *slog.Logger
+	// Entity and Sync are connections to those services, called with the
+	// internal credential.
+	Entity grpc.ClientConnInterface
+	Sync   grpc.ClientConnInterface
+	// HealthCheckEvery is how often the health monitor looks for due checks;
+	// 0 means 5 seconds.
+	HealthCheckEvery time.Duration
+	// AllowPrivateNetworks lets webhook endpoints be on private, loopback
+	// and link-local addresses (dev).
+	AllowPrivateNetworks bool
+	// WebhookPollEvery is how often the webhook worker polls; 0 means 1 s.
+	WebhookPollEvery time.Duration
 }
 
 // Service is a running connection service.
@@ -37,6 +54,18 @@ type Service struct {
 	server *server.Server
 	key    secret.Key
 	log    *slog.Logger
+
+	healthEvery time.Duration
+}
+
+// Run runs the service's background work until ctx is done: the health
+// monitor, the deleter of connections' data and webhook delivery.
+func (s *Service) Run(ctx context.Context) error {
+	go s.server.RunDeleter(ctx)
+	webhooks := make(chan error, 1)
+	go func() { webhooks <- s.server.RunWebhooks(ctx) }()
+	s.server.RunHealthMonitor(ctx, s.healthEvery)
+	return <-webhooks
 }
 
 // New returns the service on a migrated database.
@@ -46,7 +75,22 @@ func New(cfg Config) *Service {
 		log = slog.Default()
 	}
 	st := store.New(cfg.DB)
-	return &Service{store: st, server: server.New(st, log), key: cfg.Key, log: log}
+	srv := server.New(server.Deps{
+		Store:    st,
+		Key:      cfg.Key,
+		Log:      log,
+		Systems:  entityv1.NewEntityServiceClient(cfg.Entity),
+		Entities: entityv1.NewEntityInternalServiceClient(cfg.Entity),
+		Sync:     syncv1.NewSyncInternalServiceClient(cfg.Sync),
+
+		AllowPrivateNetworks: cfg.AllowPrivateNetworks,
+		WebhookPollEvery:     cfg.WebhookPollEvery,
+	})
+	every := cfg.HealthCheckEvery
+	if every == 0 {
+		every = 5 * time.Second
+	}
+	return &Service{store: st, server: srv, key: cfg.Key, log: log, healthEvery: every}
 }
 
 // GRPCServer returns a gRPC server with the service's APIs registered.

@@ -3,10 +3,13 @@
 package entity
 
 import (
+	"context"
+	"fmt"
 	"log/slog"
 
 	connectionv1 "github.com/millwright-dev/millwright/gen/go/millwright/connection/v1"
 	entityv1 "github.com/millwright-dev/millwright/gen/go/millwright/entity/v1"
+	"github.com/millwright-dev/millwright/services/entity/connector"
 	"github.com/millwright-dev/millwright/services/entity/internal/server"
 	"github.com/millwright-dev/millwright/services/entity/internal/store"
 	"github.com/millwright-dev/millwright/services/platform/auth"
@@ -28,23 +31,55 @@ type Config struct {
 	Log *slog.Logger
 	// Connections is a client of the connection service's internal API.
 	Connections connectionv1.ConnectionInternalServiceClient
+	// Connectors are the built-in connectors, served in-process through the
+	// connector protocol.
+	Connectors []connector.Connector
+	// AllowPrivateNetworks lets connectors reach private, loopback and
+	// link-local addresses (dev and tests).
+	AllowPrivateNetworks bool
 }
 
 // Service is a running entity service.
 type Service struct {
 	cfg    Config
 	server *server.Server
+	stops  []func()
 }
 
 // New returns the service on a migrated database.
-func New(cfg Config) *Service {
+func New(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	return &Service{cfg: cfg, server: server.New([]*entityv1.System{}, cfg.Log)}
+	connector.AllowPrivateNetworks(cfg.AllowPrivateNetworks)
+	s := &Service{cfg: cfg}
+	byID := map[string]connector.Connector{}
+	for _, c := range cfg.Connectors {
+		id := c.Describe().GetId()
+		if _, dup := byID[id]; dup {
+			s.Close()
+			return nil, fmt.Errorf("two connectors for system %q", id)
+		}
+		conn, stop, err := connector.InProcess(ctx, c)
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("connector %s: %w", id, err)
+		}
+		s.stops = append(s.stops, stop)
+		byID[id] = conn
+	}
+	s.server = server.New(server.Deps{Store: store.New(cfg.DB), Key: cfg.Key, Log: cfg.Log, Connectors: byID, Connections: cfg.Connections})
+	return s, nil
 }
 
-// GRPCServer returns a gRPC server with the service's API registered.
+// Close stops the in-process connectors.
+func (s *Service) Close() {
+	for _, stop := range s.stops {
+		stop()
+	}
+}
+
+// GRPCServer returns a gRPC server with the service's APIs registered.
 func (s *Service) GRPCServer() *grpcserver.Server {
 	g := grpcserver.New(grpcserver.Config{
 		Name: Name,
@@ -52,5 +87,6 @@ func (s *Service) GRPCServer() *grpcserver.Server {
 		Auth: auth.Policy{Authenticate: auth.Remote(s.cfg.Connections), Internal: auth.InternalCredential(s.cfg.Key)},
 	})
 	entityv1.RegisterEntityServiceServer(g, s.server)
+	entityv1.RegisterEntityInternalServiceServer(g, server.Internal{Server: s.server})
 	return g
 }

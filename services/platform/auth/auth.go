@@ -82,8 +82,9 @@ func Bearer(ctx context.Context) (string, bool) {
 	return strings.TrimSpace(cred), true
 }
 
-// Policy authenticates calls: internal services need the internal
-// credential, health and reflection nothing, everything else Authenticate.
+// Policy authenticates calls: health and reflection need nothing, internal
+// services the internal credential, the rest a user's credential (checked by
+// Authenticate) or the internal credential.
 type Policy struct {
 	Authenticate Authenticator
 	Internal     string // the internal credential
@@ -103,27 +104,48 @@ func (p Policy) principal(ctx context.Context, fullMethod string, req any) (Prin
 	if !ok {
 		return Principal{}, invalid
 	}
-	if internal(fullMethod) || strings.HasPrefix(cred, "mw_it_") {
-		if internal(fullMethod) && p.Internal != "" && secret.Equal(cred, p.Internal) {
+	if strings.HasPrefix(cred, "mw_it_") {
+		if p.Internal != "" && secret.Equal(cred, p.Internal) {
 			return Principal{Internal: true}, nil
 		}
 		return Principal{}, invalid
 	}
+	if internal(fullMethod) {
+		return Principal{}, apierr.New(apierr.PermissionDenied, "internal API: only Millwright's own services may call it")
+	}
 	return p.Authenticate(ctx, cred, connectionOf(req))
 }
 
-// connectionOf returns the string field `connection` of a request, if any.
+// connectionOf returns the connection a request is about: its string field
+// `connection`, or, for an update whose resource carries it, the resource's
+// (UpdateSyncSettings' sync_settings.connection).
 func connectionOf(req any) string {
 	m, ok := req.(proto.Message)
 	if !ok {
 		return ""
 	}
 	r := m.ProtoReflect()
-	f := r.Descriptor().Fields().ByName("connection")
-	if f == nil || f.Kind() != protoreflect.StringKind || f.IsList() {
-		return ""
+	if c, ok := stringField(r, "connection"); ok {
+		return c
 	}
-	return r.Get(f).String()
+	fields := r.Descriptor().Fields()
+	for i := 0; i < fields.Len(); i++ {
+		f := fields.Get(i)
+		if f.Kind() == protoreflect.MessageKind && !f.IsList() && !f.IsMap() && r.Has(f) {
+			if c, ok := stringField(r.Get(f).Message(), "connection"); ok && c != "" {
+				return c
+			}
+		}
+	}
+	return ""
+}
+
+func stringField(m protoreflect.Message, name protoreflect.Name) (string, bool) {
+	f := m.Descriptor().Fields().ByName(name)
+	if f == nil || f.Kind() != protoreflect.StringKind || f.IsList() {
+		return "", false
+	}
+	return m.Get(f).String(), true
 }
 
 // Unary is the server interceptor.

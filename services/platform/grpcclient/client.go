@@ -14,9 +14,11 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/millwright-dev/millwright/services/platform/apierr"
 	"github.com/millwright-dev/millwright/services/platform/requestid"
 )
 
@@ -36,11 +38,14 @@ var DefaultRetry = Retry{Max: 4, Backoff: 50 * time.Millisecond, PerAttempt: 10 
 func Dial(addr, credential string, r Retry) (*grpc.ClientConn, error) {
 	opts := []grpc.DialOption{
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		// Spread calls over every address the name resolves to (a headless
+		// Kubernetes Service gives one per replica).
+		grpc.WithDefaultServiceConfig(`{"loadBalancingConfig":[{"round_robin":{}}]}`),
 		grpc.WithChainUnaryInterceptor(
 			propagate,
 			idempotentOnly,
 			retry.UnaryClientInterceptor(
-				retry.WithCodes(codes.Unavailable),
+				retry.WithRetriable(unavailable),
 				retry.WithMax(r.Max),
 				retry.WithBackoff(retry.BackoffExponentialWithJitter(r.Backoff, 0.2)),
 				retry.WithPerRetryTimeout(r.PerAttempt),
@@ -51,6 +56,20 @@ func Dial(addr, credential string, r Retry) (*grpc.ClientConn, error) {
 		opts = append(opts, grpc.WithPerRPCCredentials(bearer(credential)))
 	}
 	return grpc.NewClient(addr, opts...)
+}
+
+// unavailable reports whether err is a Millwright service being briefly
+// unavailable. A connected system's unavailability travels as UNAVAILABLE
+// too, with a CONNECTED_SYSTEM_* reason: that one is the caller's to handle
+// (the sync service backs off for minutes, not milliseconds), so it is not
+// retried here.
+func unavailable(err error) bool {
+	st := status.Convert(err)
+	if st.Code() != codes.Unavailable {
+		return false
+	}
+	reason, _ := apierr.FromStatus(st)
+	return !strings.HasPrefix(string(reason), "CONNECTED_SYSTEM_")
 }
 
 // propagate passes the request id of ctx to the called service.
@@ -67,12 +86,23 @@ func idempotentOnly(ctx context.Context, method string, req, reply any, cc *grpc
 	return invoker(ctx, method, req, reply, cc, opts...)
 }
 
-var readPrefixes = []string{"Get", "List", "Check", "Authenticate", "Describe"}
+var readPrefixes = []string{"Get", "List", "Check", "Authenticate", "Describe", "Count"}
 
-// Retryable reports whether a call may be retried: a read, or a request with
-// a non-empty request_id.
+// idempotent are the internal methods that are safe to repeat by design
+// (upserts, dedupe keys, state set to a value).
+var idempotent = map[string]bool{
+	"ScheduleConnection": true, "StopConnection": true, "Nudge": true,
+	"ReportConnectivity": true, "RecordEvents": true, "PullChanges": true,
+	"DeleteConnectionData": true, "ReconcileDeletions": true,
+}
+
+// Retryable reports whether a call may be retried: a read, an internal call
+// that is idempotent by design, or a request with a non-empty request_id.
 func Retryable(fullMethod string, req any) bool {
 	name := fullMethod[strings.LastIndex(fullMethod, "/")+1:]
+	if idempotent[name] {
+		return true
+	}
 	for _, p := range readPrefixes {
 		if strings.HasPrefix(name, p) {
 			return true

@@ -5,50 +5,116 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-
-	"google.golang.org/protobuf/types/known/timestamppb"
+	"time"
 
 	connectionv1 "github.com/millwright-dev/millwright/gen/go/millwright/connection/v1"
+	entityv1 "github.com/millwright-dev/millwright/gen/go/millwright/entity/v1"
+	syncv1 "github.com/millwright-dev/millwright/gen/go/millwright/sync/v1"
 	"github.com/millwright-dev/millwright/services/connection/internal/store"
+	"github.com/millwright-dev/millwright/services/connection/internal/webhook"
 	"github.com/millwright-dev/millwright/services/platform/apierr"
 	"github.com/millwright-dev/millwright/services/platform/auth"
+	"github.com/millwright-dev/millwright/services/platform/pagetoken"
 	"github.com/millwright-dev/millwright/services/platform/secret"
 )
+
+// Deps are the server's dependencies.
+type Deps struct {
+	Store *store.Store
+	Key   secret.Key
+	Log   *slog.Logger
+	// Systems and Entities reach the entity service.
+	Systems  entityv1.EntityServiceClient
+	Entities entityv1.EntityInternalServiceClient
+	// Sync reaches the sync service.
+	Sync syncv1.SyncInternalServiceClient
+	// AllowPrivateNetworks lets webhook endpoints be on private, loopback
+	// and link-local addresses.
+	AllowPrivateNetworks bool
+	// WebhookPollEvery is how often the webhook worker polls; 0 means 1 s.
+	WebhookPollEvery time.Duration
+}
 
 // Server is the connection service.
 type Server struct {
 	connectionv1.UnimplementedConnectionServiceServer
 
-	store *store.Store
-	log   *slog.Logger
+	store    *store.Store
+	key      secret.Key
+	pages    pagetoken.Codec
+	log      *slog.Logger
+	catalog  *catalog
+	entities entityv1.EntityInternalServiceClient
+	sync     syncv1.SyncInternalServiceClient
+	deletes  chan string
+	webhooks *webhook.Worker
 }
 
-// New returns the service on a store.
-func New(s *store.Store, log *slog.Logger) *Server {
-	return &Server{store: s, log: log}
+// New returns the service.
+func New(d Deps) *Server {
+	return &Server{
+		store:    d.Store,
+		key:      d.Key,
+		pages:    pagetoken.New(d.Key),
+		log:      d.Log,
+		catalog:  newCatalog(d.Systems),
+		entities: d.Entities,
+		sync:     d.Sync,
+		deletes:  make(chan string, 64),
+		webhooks: webhook.NewWorker(d.Store, d.Key, d.Log, webhook.Options{AllowPrivateNetworks: d.AllowPrivateNetworks, PollInterval: d.WebhookPollEvery}),
+	}
 }
 
 var errInvalidToken = apierr.New(apierr.InvalidToken, "missing or invalid credential: send an account API key or a connection token as 'Authorization: Bearer <credential>'")
 
+func denied(connection string) error {
+	return apierr.New(apierr.PermissionDenied, "the credential may not use connection %q", connection).With("connection", connection)
+}
+
 // Principal resolves a credential locally; it is the connection service's
-// own auth.Authenticator and backs the internal Authenticate RPC.
+// own auth.Authenticator and backs the internal Authenticate RPC. With a
+// connection, it also checks the principal may use it.
 func (s *Server) Principal(ctx context.Context, credential, connection string) (auth.Principal, error) {
-	if !secret.WellFormed(credential, secret.AccountKeyPrefix) {
-		return auth.Principal{}, errInvalidToken
+	switch {
+	case secret.WellFormed(credential, secret.AccountKeyPrefix):
+		account, err := s.store.AccountByKeyHash(ctx, secret.Hash(credential))
+		if errors.Is(err, store.ErrNotFound) {
+			return auth.Principal{}, errInvalidToken
+		}
+		if err != nil {
+			return auth.Principal{}, err
+		}
+		p := auth.Principal{Account: account}
+		if connection != "" {
+			c, err := s.store.GetConnection(ctx, account, connection)
+			if errors.Is(err, store.ErrNotFound) {
+				return auth.Principal{}, denied(connection)
+			}
+			if err != nil {
+				return auth.Principal{}, err
+			}
+			p.Connection = connectionProto(c)
+		}
+		return p, nil
+	case secret.WellFormed(credential, secret.ConnectionTokenPrefix):
+		hash := secret.Hash(credential)
+		c, err := s.store.ConnectionByTokenHash(ctx, hash)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && !secret.Equal(c.TokenHash, hash)) {
+			return auth.Principal{}, errInvalidToken
+		}
+		if err != nil {
+			return auth.Principal{}, err
+		}
+		p := auth.Principal{Account: c.AccountID, TokenConnection: c.ID}
+		if connection != "" {
+			if connection != c.ID {
+				return auth.Principal{}, denied(connection)
+			}
+			p.Connection = connectionProto(c)
+		}
+		return p, nil
 	}
-	hash := secret.Hash(credential)
-	account, err := s.store.AccountByKeyHash(ctx, hash)
-	if errors.Is(err, store.ErrNotFound) {
-		return auth.Principal{}, errInvalidToken
-	}
-	if err != nil {
-		return auth.Principal{}, err
-	}
-	p := auth.Principal{Account: account}
-	if connection != "" {
-		return auth.Principal{}, apierr.New(apierr.PermissionDenied, "the credential may not use connection %q", connection).With("connection", connection)
-	}
-	return p, nil
+	return auth.Principal{}, errInvalidToken
 }
 
 // GetAccount returns the calling account.
@@ -62,33 +128,4 @@ func (s *Server) GetAccount(ctx context.Context, _ *connectionv1.GetAccountReque
 		return nil, err
 	}
 	return &connectionv1.GetAccountResponse{Account: accountProto(a)}, nil
-}
-
-// Internal is the connection service's internal API, for the other services.
-type Internal struct {
-	connectionv1.UnimplementedConnectionInternalServiceServer
-	*Server
-}
-
-// Authenticate resolves a user's credential for another service.
-func (s Internal) Authenticate(ctx context.Context, req *connectionv1.AuthenticateRequest) (*connectionv1.AuthenticateResponse, error) {
-	p, err := s.Principal(ctx, req.GetCredential(), req.GetConnection())
-	if err != nil {
-		return nil, err
-	}
-	return &connectionv1.AuthenticateResponse{Account: p.Account, TokenConnection: p.TokenConnection}, nil
-}
-
-func accountProto(a store.Account) *connectionv1.Account {
-	available := max(a.CreditLimit-a.CreditsUsed, 0)
-	return &connectionv1.Account{
-		Id:          a.ID,
-		DisplayName: a.DisplayName,
-		Credits: &connectionv1.CreditPool{
-			Limit:     int32(a.CreditLimit),
-			Used:      int32(a.CreditsUsed),
-			Available: int32(available),
-		},
-		CreateTime: timestamppb.New(a.CreateTime),
-	}
 }

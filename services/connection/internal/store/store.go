@@ -84,7 +84,8 @@ func (s *Store) GetAccount(ctx context.Context, id string) (Account, error) {
 		return Account{}, err
 	}
 	a.CreateTime = db.Time(created)
-	return a, nil
+	a.CreditsUsed, err = creditsUsed(ctx, s.db, id)
+	return a, err
 }
 
 // AccountByName returns the first account with a display name.

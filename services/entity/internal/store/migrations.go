@@ -1,4 +1,5 @@
-// Package store keeps the service's data in SQLite or PostgreSQL.
+// Package store keeps the entity service's data — every connection's synced
+// records and the idempotency records of writes — in SQLite or PostgreSQL.
 package store
 
 import "embed"

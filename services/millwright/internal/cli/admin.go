@@ -14,7 +14,11 @@ func init() {
 }
 
 func admin(ctx context.Context, args []string, out, errOut io.Writer) error {
-	if len(args) == 0 {
+	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" {
+		if len(args) > 0 {
+			fmt.Fprintln(out, "millwright admin create-account --name NAME [--credits N] | set-credits --account ID --credits N")
+			return nil
+		}
 		return usagef("which action? millwright admin create-account --name NAME [--credits N] | set-credits --account ID --credits N")
 	}
 	var e env
@@ -24,11 +28,11 @@ func admin(ctx context.Context, args []string, out, errOut io.Writer) error {
 	e.common.define(fs)
 	switch args[0] {
 	case "create-account":
-		fs.StringVar(&name, "name", "", "the account's name")
-		fs.IntVar(&credits, "credits", 20, "the account's credit limit")
+		fs.String(&name, "name", "", "the account's name")
+		fs.Int(&credits, "credits", 20, "the account's credit limit")
 	case "set-credits":
-		fs.StringVar(&account, "account", "", "the account's id")
-		fs.IntVar(&credits, "credits", -1, "the new credit limit")
+		fs.String(&account, "account", "", "the account's id")
+		fs.Int(&credits, "credits", -1, "the new credit limit")
 	default:
 		return usagef("unknown action %q: want create-account or set-credits", args[0])
 	}

@@ -7,12 +7,16 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/sync/errgroup"
+	"google.golang.org/grpc"
 
 	connectionv1 "github.com/millwright-dev/millwright/gen/go/millwright/connection/v1"
+	entityv1 "github.com/millwright-dev/millwright/gen/go/millwright/entity/v1"
 	"github.com/millwright-dev/millwright/services/connection"
 	"github.com/millwright-dev/millwright/services/entity"
 	"github.com/millwright-dev/millwright/services/gateway"
@@ -45,13 +49,22 @@ func (c closers) close() {
 	}
 }
 
-// internalClient dials the connection service's internal API.
-func (e *env) internalClient(cl *closers) (connectionv1.ConnectionInternalServiceClient, error) {
-	conn, err := grpcclient.Dial(e.addrs.connection, auth.InternalCredential(e.key), grpcclient.DefaultRetry)
+// dial connects to another service with the internal credential.
+func (e *env) dial(cl *closers, addr string) (*grpc.ClientConn, error) {
+	conn, err := grpcclient.Dial(addr, auth.InternalCredential(e.key), grpcclient.DefaultRetry)
 	if err != nil {
 		return nil, err
 	}
 	cl.add(func() { conn.Close() })
+	return conn, nil
+}
+
+// internalClient dials the connection service's internal API.
+func (e *env) internalClient(cl *closers) (connectionv1.ConnectionInternalServiceClient, error) {
+	conn, err := e.dial(cl, e.addrs.connection)
+	if err != nil {
+		return nil, err
+	}
 	return connectionv1.NewConnectionInternalServiceClient(conn), nil
 }
 
@@ -62,7 +75,15 @@ func (e *env) connectionService(ctx context.Context, cl *closers) (*connection.S
 		return nil, err
 	}
 	cl.add(func() { d.Close() })
-	return connection.New(connection.Config{DB: d, Key: e.key, Log: e.log}), nil
+	entityConn, err := e.dial(cl, e.addrs.entity)
+	if err != nil {
+		return nil, err
+	}
+	syncConn, err := e.dial(cl, e.addrs.sync)
+	if err != nil {
+		return nil, err
+	}
+	return connection.New(connection.Config{DB: d, Key: e.key, Log: e.log, Entity: entityConn, Sync: syncConn, AllowPrivateNetworks: e.private}), nil
 }
 
 func (e *env) entityService(ctx context.Context, cl *closers) (*entity.Service, error) {
@@ -75,7 +96,12 @@ func (e *env) entityService(ctx context.Context, cl *closers) (*entity.Service, 
 	if err != nil {
 		return nil, err
 	}
-	return entity.New(entity.Config{DB: d, Key: e.key, Log: e.log, Connections: conns}), nil
+	s, err := entity.New(ctx, entity.Config{DB: d, Key: e.key, Log: e.log, Connections: conns, Connectors: builtinConnectors(), AllowPrivateNetworks: e.private})
+	if err != nil {
+		return nil, err
+	}
+	cl.add(s.Close)
+	return s, nil
 }
 
 func (e *env) syncService(ctx context.Context, cl *closers) (*syncsvc.Service, error) {
@@ -88,7 +114,16 @@ func (e *env) syncService(ctx context.Context, cl *closers) (*syncsvc.Service, e
 	if err != nil {
 		return nil, err
 	}
-	return syncsvc.New(syncsvc.Config{DB: d, Key: e.key, Log: e.log, Connections: conns}), nil
+	entityConn, err := e.dial(cl, e.addrs.entity)
+	if err != nil {
+		return nil, err
+	}
+	host, _ := os.Hostname()
+	return syncsvc.New(syncsvc.Config{
+		DB: d, Key: e.key, Log: e.log, Connections: conns,
+		Entities:  entityv1.NewEntityInternalServiceClient(entityConn),
+		ReplicaID: host + "-" + strconv.Itoa(os.Getpid()),
+	}), nil
 }
 
 // grpcTask listens now (so a busy port fails at start) and serves later.

@@ -35,6 +35,8 @@ type common struct {
 	logLevel    string
 	logFormat   string
 	grace       time.Duration
+	private     bool
+	maxConns    int
 }
 
 func (c *common) define(fs *envflag.Set) {
@@ -44,6 +46,8 @@ func (c *common) define(fs *envflag.Set) {
 	fs.String(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.String(&c.logFormat, "log-format", "text", "text or json")
 	fs.Duration(&c.grace, "shutdown-grace", 10*time.Second, "how long running calls may take to finish on SIGINT/SIGTERM")
+	fs.Int(&c.maxConns, "database-max-conns", 10, "most PostgreSQL connections each service keeps open")
+	fs.Bool(&c.private, "allow-private-networks", false, "let connectors and webhooks reach private, loopback and link-local addresses (dev sets it true)")
 }
 
 // addrs are the services' gRPC addresses.
@@ -118,7 +122,7 @@ func (c *common) key(dev bool) (secret.Key, error) {
 
 // open opens and migrates one service's database.
 func (c *common) open(ctx context.Context, name string, migrations fs.FS) (*db.DB, error) {
-	d, err := db.Open(ctx, db.Options{URL: c.databaseURL, DataDir: c.dataDir, Name: name})
+	d, err := db.Open(ctx, db.Options{URL: c.databaseURL, DataDir: c.dataDir, Name: name, MaxConns: int32(c.maxConns)})
 	if err != nil {
 		return nil, err
 	}

@@ -25,13 +25,19 @@ const (
 func dev(ctx context.Context, args []string, out, errOut io.Writer) error {
 	var e env
 	var gw gatewayFlags
-	var devKey string
+	var devKey, sims string
 	fs := envflag.NewSet("dev")
 	e.common.define(fs)
 	e.addrs.define(fs)
 	gw.define(fs)
+	_ = fs.FlagSet.Set("allow-private-networks", "true") // dev connects to its own simulators on loopback
 	fs.String(&devKey, "dev-api-key", "", "API key of the demo account (mw_sk_ and at least 32 letters and digits); default: a generated one, kept in <data dir>/demo-api-key")
+	fs.String(&sims, "simulators", strings.Join(simulatorNames(), ","), "simulators to run and connect the demo account to: names, each optionally =HOST:PORT (default addresses 127.0.0.1:9601 and up); \"none\" runs none")
 	if err := parse(fs, args, errOut); err != nil {
+		return err
+	}
+	simAddrs, err := parseSimulators(sims)
+	if err != nil {
 		return err
 	}
 	log, err := e.logger(errOut)
@@ -68,14 +74,14 @@ func dev(ctx context.Context, args []string, out, errOut io.Writer) error {
 	if err != nil {
 		return err
 	}
-	tasks = append(tasks, t)
+	tasks = append(tasks, t, conn.Run)
 	for _, name := range []string{"entity", "sync"} {
 		addr := map[string]string{"entity": e.addrs.entity, "sync": e.addrs.sync}[name]
-		t, err := e.component(ctx, &cl, name, addr)
+		ts, err := e.component(ctx, &cl, name, addr)
 		if err != nil {
 			return err
 		}
-		tasks = append(tasks, t)
+		tasks = append(tasks, ts...)
 	}
 	g, err := e.gateway(ctx, &cl, gw)
 	if err != nil {
@@ -86,7 +92,19 @@ func dev(ctx context.Context, args []string, out, errOut io.Writer) error {
 	}
 	tasks = append(tasks, t)
 
-	printBanner(out, e, gw.addr, demo.APIKey, keyFile)
+	running, err := e.startSimulators(&cl, simAddrs)
+	if err != nil {
+		return err
+	}
+	for _, sim := range running {
+		tasks = append(tasks, sim.task)
+	}
+	tasks = append(tasks, func(ctx context.Context) error {
+		e.seedDemoConnections(ctx, demo.APIKey, running)
+		return nil
+	})
+
+	printBanner(out, e, gw.addr, demo.APIKey, keyFile, running)
 	return run(ctx, tasks)
 }
 
@@ -98,7 +116,7 @@ func readKeyFile(path string) string {
 	return strings.TrimSpace(string(b))
 }
 
-func printBanner(w io.Writer, e env, gatewayAddr, key, keyFile string) {
+func printBanner(w io.Writer, e env, gatewayAddr, key, keyFile string, sims []runningSimulator) {
 	shown := key
 	if shown == "" {
 		shown = "(kept only as a hash; set MILLWRIGHT_DEV_API_KEY to choose one)"
@@ -110,7 +128,7 @@ Millwright is running (data in %s, Ctrl-C stops it).
   connection gRPC  %s
   entity gRPC      %s
   sync gRPC        %s
-
+%s
 Demo account API key (also in %s):
   %s
 
@@ -119,5 +137,5 @@ Try:
   curl -H "Authorization: Bearer $MILLWRIGHT_API_KEY" http://%s/v1/account
   grpcurl -plaintext -H "authorization: Bearer $MILLWRIGHT_API_KEY" %s millwright.connection.v1.ConnectionService/GetAccount
 
-`, e.dataDir, gatewayAddr, gatewayAddr, e.addrs.connection, e.addrs.entity, e.addrs.sync, keyFile, shown, keyFile, gatewayAddr, e.addrs.connection)
+`, e.dataDir, gatewayAddr, gatewayAddr, e.addrs.connection, e.addrs.entity, e.addrs.sync, simulatorLines(sims), keyFile, shown, keyFile, gatewayAddr, e.addrs.connection)
 }

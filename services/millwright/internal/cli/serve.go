@@ -43,8 +43,13 @@ func serve(ctx context.Context, args []string, _, errOut io.Writer) error {
 		return usageError{err.Error()}
 	}
 	e.log = log.With("component", component)
-	if e.key, err = e.common.key(false); err != nil {
-		return err
+	if component != "gateway" {
+		if e.key, err = e.common.key(false); err != nil {
+			return err
+		}
+		if e.databaseURL == "" {
+			e.log.Warn("no --database-url: using SQLite files in the data directory; replicas of this component will not share data", "data_dir", e.dataDir)
+		}
 	}
 	var cl closers
 	defer cl.close()
@@ -69,11 +74,11 @@ func serve(ctx context.Context, args []string, _, errOut io.Writer) error {
 		if listen == "" {
 			listen = map[string]string{"connection": e.addrs.connection, "entity": e.addrs.entity, "sync": e.addrs.sync}[component]
 		}
-		t, err = e.component(ctx, &cl, component, listen)
+		ts, err := e.component(ctx, &cl, component, listen)
 		if err != nil {
 			return err
 		}
-		tasks = append(tasks, t)
+		tasks = append(tasks, ts...)
 		if metricsAddr != "" {
 			m, err := e.metricsTask(metricsAddr)
 			if err != nil {
@@ -85,26 +90,30 @@ func serve(ctx context.Context, args []string, _, errOut io.Writer) error {
 	return run(ctx, tasks)
 }
 
-// component builds one gRPC service and returns the task serving it.
-func (e *env) component(ctx context.Context, cl *closers, name, listen string) (task, error) {
+// component builds one gRPC service and returns the tasks serving it and
+// running its background work.
+func (e *env) component(ctx context.Context, cl *closers, name, listen string) ([]task, error) {
 	switch name {
 	case "connection":
 		s, err := e.connectionService(ctx, cl)
 		if err != nil {
 			return nil, err
 		}
-		return e.grpcTask(s.GRPCServer(), listen)
+		t, err := e.grpcTask(s.GRPCServer(), listen)
+		return []task{t, s.Run}, err
 	case "entity":
 		s, err := e.entityService(ctx, cl)
 		if err != nil {
 			return nil, err
 		}
-		return e.grpcTask(s.GRPCServer(), listen)
+		t, err := e.grpcTask(s.GRPCServer(), listen)
+		return []task{t}, err
 	default:
 		s, err := e.syncService(ctx, cl)
 		if err != nil {
 			return nil, err
 		}
-		return e.grpcTask(s.GRPCServer(), listen)
+		t, err := e.grpcTask(s.GRPCServer(), listen)
+		return []task{t, s.Run}, err
 	}
 }

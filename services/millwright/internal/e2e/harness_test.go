@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -208,4 +209,20 @@ func do(t *testing.T, method, url, key, body string, header ...string) (*http.Re
 	var b bytes.Buffer
 	_, _ = b.ReadFrom(resp.Body)
 	return resp, b.String()
+}
+
+// runCommand starts the binary, returns the first line it prints, and stops
+// it (for commands that serve after printing, like simulate).
+func runCommand(bin string, args ...string) (string, error) {
+	cmd := exec.Command(bin, args...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", err
+	}
+	if err := cmd.Start(); err != nil {
+		return "", err
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	line, err := bufio.NewReader(out).ReadString('\n')
+	return line, err
 }

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -27,6 +28,7 @@ import (
 var (
 	window   = flag.Duration("loadtest.window", 5*time.Second, "how long each sub-benchmark measures, per b.N")
 	warmup   = flag.Duration("loadtest.warmup", 2*time.Second, "how long each sub-benchmark sends load before it measures")
+	binary   = flag.String("loadtest.binary", "", "a millwright binary to run instead of building one from this tree")
 	devFlags = flag.String("loadtest.devflags", "", "extra flags for `millwright dev`, space-separated (for experiments, e.g. \"--log-level warn\")")
 )
 
@@ -40,14 +42,19 @@ const rateLimit = "1000000"
 // authenticated read: GetAccount through the gateway (GET /v1/account) and
 // directly over gRPC (ConnectionService/GetAccount on the connection
 // service), at 1 and 32 requests in flight, against one real `millwright
-// dev` process (built from this tree, fresh data directory, free loopback
-// ports, --rate-limit 1000000).
+// dev` process (built from this tree unless -loadtest.binary names one;
+// fresh data directory, free loopback ports, --rate-limit 1000000).
 //
 // Each sub-benchmark warms up for -loadtest.warmup, then measures for b.N
 // windows of -loadtest.window (5s by default; `-benchtime 1x` gives one
 // window). It reports p50-ms, p99-ms and req/s, and overrides ns/op with the
 // wall time per request (1/throughput), so ns/op stays comparable across
-// runs of different lengths. Any failed request fails the benchmark.
+// runs of different lengths. On Linux it also reports the CPU time per
+// request of the dev process (server-cpu-us/req) and of the load generator
+// (client-cpu-us/req): at concurrency 32 they bound the throughput, and they
+// move less than latencies when other work shares the machine (at
+// concurrency 1 they also count the runtime's idle spinning). Any failed
+// request fails the benchmark.
 //
 // Run it with scripts/bench, which prints the figures as a table.
 func BenchmarkGatewayOverhead(b *testing.B) {
@@ -104,7 +111,7 @@ func BenchmarkGatewayOverhead(b *testing.B) {
 		b.Run(path.name, func(b *testing.B) {
 			for _, workers := range []int{1, 32} {
 				b.Run(fmt.Sprintf("c%d", workers), func(b *testing.B) {
-					measure(b, workers, path.req)
+					measure(b, dev.pid, workers, path.req)
 				})
 			}
 		})
@@ -112,8 +119,8 @@ func BenchmarkGatewayOverhead(b *testing.B) {
 }
 
 // measure warms up, then sends b.N windows of load with workers in flight
-// and reports the figures.
-func measure(b *testing.B, workers int, req Request) {
+// and reports the figures; server is the dev process's pid.
+func measure(b *testing.B, server, workers int, req Request) {
 	ctx := b.Context()
 	w, err := Run(ctx, Options{Workers: workers, Duration: *warmup}, req)
 	if err != nil {
@@ -122,9 +129,13 @@ func measure(b *testing.B, workers int, req Request) {
 	if w.Errors > 0 {
 		b.Fatalf("warm-up: %d of %d requests failed; first: %v", w.Errors, w.Errors+len(w.Latencies), w.Err)
 	}
+	serverCPU, serverOK := processCPU(server)
+	clientCPU, clientOK := processCPU(os.Getpid())
 	b.ResetTimer()
 	r, err := Run(ctx, Options{Workers: workers, Duration: time.Duration(b.N) * *window}, req)
 	b.StopTimer()
+	serverAfter, serverOK2 := processCPU(server)
+	clientAfter, clientOK2 := processCPU(os.Getpid())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -139,8 +150,15 @@ func measure(b *testing.B, workers int, req Request) {
 	b.ReportMetric(float64(s.P99)/float64(time.Millisecond), "p99-ms")
 	b.ReportMetric(s.RPS, "req/s")
 	b.ReportMetric(float64(r.Elapsed)/float64(s.Requests), "ns/op")
-	b.Logf("%d workers, %v: %d requests, mean %v, p50 %v, p99 %v, max %v, %.0f req/s",
-		workers, r.Elapsed.Round(time.Millisecond), s.Requests, s.Mean, s.P50, s.P99, s.Max, s.RPS)
+	perRequest := func(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) / float64(s.Requests) }
+	if serverOK && serverOK2 {
+		b.ReportMetric(perRequest(serverAfter-serverCPU), "server-cpu-us/req")
+	}
+	if clientOK && clientOK2 {
+		b.ReportMetric(perRequest(clientAfter-clientCPU), "client-cpu-us/req")
+	}
+	b.Logf("%d workers, warm-up %v, measured %v: %d requests, mean %v, p50 %v, p99 %v, max %v, %.0f req/s",
+		workers, *warmup, r.Elapsed.Round(time.Millisecond), s.Requests, s.Mean, s.P50, s.P99, s.Max, s.RPS)
 }
 
 // checkSameAccount makes sure both paths answer, and with the same account,
@@ -170,21 +188,25 @@ func checkSameAccount(b *testing.B, dev *devProcess, hc *http.Client, client con
 
 // devProcess is a running `millwright dev`.
 type devProcess struct {
+	pid        int
 	gateway    string // http://127.0.0.1:port
 	connection string // 127.0.0.1:port, the connection service's gRPC
 	key        string // the demo account's API key
 }
 
-// startDev builds the millwright binary, starts `millwright dev` on free
+// startDev builds the millwright binary (unless -loadtest.binary names one), starts `millwright dev` on free
 // loopback ports with a fresh data directory and a known demo key, waits
 // until /healthz answers 200, and stops the process when b is done.
 func startDev(b *testing.B) *devProcess {
 	b.Helper()
 	dir := b.TempDir()
-	bin := filepath.Join(dir, "millwright")
-	build := exec.Command("go", "build", "-o", bin, "github.com/millwright-dev/millwright/services/millwright/cmd/millwright")
-	if out, err := build.CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
+	bin := *binary
+	if bin == "" {
+		bin = filepath.Join(dir, "millwright")
+		build := exec.Command("go", "build", "-o", bin, "github.com/millwright-dev/millwright/services/millwright/cmd/millwright")
+		if out, err := build.CombinedOutput(); err != nil {
+			b.Fatalf("go build: %v\n%s", err, out)
+		}
 	}
 
 	secret := make([]byte, 24)
@@ -215,6 +237,7 @@ func startDev(b *testing.B) *devProcess {
 		b.Fatal(err)
 	}
 	logFile.Close()
+	d.pid = cmd.Process.Pid
 	b.Logf("started %s (pid %d)", strings.Join(append([]string{"millwright"}, args...), " "), cmd.Process.Pid)
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
@@ -286,4 +309,46 @@ func tail(path string) string {
 	data, _ := os.ReadFile(path)
 	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
 	return strings.Join(lines[max(len(lines)-40, 0):], "\n")
+}
+
+// clockTicks is the unit of the CPU times in /proc/<pid>/stat: USER_HZ,
+// which is 100 on every Linux architecture Go supports.
+const clockTicks = 100
+
+// processCPU returns the user and system CPU time process pid has used, from
+// /proc/<pid>/stat; false where that cannot be read (not Linux).
+func processCPU(pid int) (time.Duration, bool) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, false
+	}
+	// The command name, field 2, is in parentheses and may hold spaces; the
+	// fields after it start at field 3 (state); utime and stime are 14 and 15.
+	i := strings.LastIndexByte(string(data), ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(string(data[i+1:]))
+	if len(f) < 13 {
+		return 0, false
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return time.Duration(utime+stime) * time.Second / clockTicks, true
+}
+
+func TestProcessCPU(t *testing.T) {
+	before, ok := processCPU(os.Getpid())
+	if !ok {
+		t.Skip("no /proc/<pid>/stat here")
+	}
+	for start := time.Now(); time.Since(start) < 300*time.Millisecond; {
+	}
+	after, _ := processCPU(os.Getpid())
+	if d := after - before; d < 100*time.Millisecond || d > 10*time.Second {
+		t.Errorf("300ms of spinning added %v of CPU time", d)
+	}
 }

@@ -1,4 +1,6 @@
-// Package store keeps the service's data in SQLite or PostgreSQL.
+// Package store keeps the sync service's data — settings, schedules,
+// per-collection cursors and the runs table that is also its durable job
+// queue — in SQLite or PostgreSQL.
 package store
 
 import "embed"

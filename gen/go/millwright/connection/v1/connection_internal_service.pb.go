@@ -10,6 +10,7 @@ import (
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	structpb "google.golang.org/protobuf/types/known/structpb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -21,6 +22,63 @@ const (
 	// Verify that runtime/protoimpl is sufficiently up-to-date.
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
+
+// What a call to the system found.
+type ReportConnectivityRequest_Outcome int32
+
+const (
+	// Not used.
+	ReportConnectivityRequest_OUTCOME_UNSPECIFIED ReportConnectivityRequest_Outcome = 0
+	// The system answered and accepted the credentials.
+	ReportConnectivityRequest_REACHABLE ReportConnectivityRequest_Outcome = 1
+	// The system did not answer.
+	ReportConnectivityRequest_UNREACHABLE ReportConnectivityRequest_Outcome = 2
+	// The system rejected the credentials.
+	ReportConnectivityRequest_AUTH_FAILED ReportConnectivityRequest_Outcome = 3
+)
+
+// Enum value maps for ReportConnectivityRequest_Outcome.
+var (
+	ReportConnectivityRequest_Outcome_name = map[int32]string{
+		0: "OUTCOME_UNSPECIFIED",
+		1: "REACHABLE",
+		2: "UNREACHABLE",
+		3: "AUTH_FAILED",
+	}
+	ReportConnectivityRequest_Outcome_value = map[string]int32{
+		"OUTCOME_UNSPECIFIED": 0,
+		"REACHABLE":           1,
+		"UNREACHABLE":         2,
+		"AUTH_FAILED":         3,
+	}
+)
+
+func (x ReportConnectivityRequest_Outcome) Enum() *ReportConnectivityRequest_Outcome {
+	p := new(ReportConnectivityRequest_Outcome)
+	*p = x
+	return p
+}
+
+func (x ReportConnectivityRequest_Outcome) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ReportConnectivityRequest_Outcome) Descriptor() protoreflect.EnumDescriptor {
+	return file_millwright_connection_v1_connection_internal_service_proto_enumTypes[0].Descriptor()
+}
+
+func (ReportConnectivityRequest_Outcome) Type() protoreflect.EnumType {
+	return &file_millwright_connection_v1_connection_internal_service_proto_enumTypes[0]
+}
+
+func (x ReportConnectivityRequest_Outcome) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ReportConnectivityRequest_Outcome.Descriptor instead.
+func (ReportConnectivityRequest_Outcome) EnumDescriptor() ([]byte, []int) {
+	return file_millwright_connection_v1_connection_internal_service_proto_rawDescGZIP(), []int{7, 0}
+}
 
 // Request of Authenticate.
 type AuthenticateRequest struct {
@@ -143,11 +201,414 @@ func (x *AuthenticateResponse) GetConnection() *Connection {
 	return nil
 }
 
+// Request of GetConnectionSecrets.
+type GetConnectionSecretsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection    string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetConnectionSecretsRequest) Reset() {
+	*x = GetConnectionSecretsRequest{}
+	mi := &file_millwright_connection_v1_connection_internal_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetConnectionSecretsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetConnectionSecretsRequest) ProtoMessage() {}
+
+func (x *GetConnectionSecretsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_connection_v1_connection_internal_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetConnectionSecretsRequest.ProtoReflect.Descriptor instead.
+func (*GetConnectionSecretsRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_connection_v1_connection_internal_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *GetConnectionSecretsRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+// Response of GetConnectionSecrets.
+type GetConnectionSecretsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection.
+	Connection *Connection `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// Its account.
+	Account string `protobuf:"bytes,2,opt,name=account,proto3" json:"account,omitempty"`
+	// Its decrypted credentials.
+	Credentials   map[string]string `protobuf:"bytes,3,rep,name=credentials,proto3" json:"credentials,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetConnectionSecretsResponse) Reset() {
+	*x = GetConnectionSecretsResponse{}
+	mi := &file_millwright_connection_v1_connection_internal_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetConnectionSecretsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetConnectionSecretsResponse) ProtoMessage() {}
+
+func (x *GetConnectionSecretsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_connection_v1_connection_internal_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetConnectionSecretsResponse.ProtoReflect.Descriptor instead.
+func (*GetConnectionSecretsResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_connection_v1_connection_internal_service_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *GetConnectionSecretsResponse) GetConnection() *Connection {
+	if x != nil {
+		return x.Connection
+	}
+	return nil
+}
+
+func (x *GetConnectionSecretsResponse) GetAccount() string {
+	if x != nil {
+		return x.Account
+	}
+	return ""
+}
+
+func (x *GetConnectionSecretsResponse) GetCredentials() map[string]string {
+	if x != nil {
+		return x.Credentials
+	}
+	return nil
+}
+
+// An event to record.
+type NewEvent struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The event type, such as `record.created`.
+	Type string `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"`
+	// The connection it is about.
+	Connection string `protobuf:"bytes,2,opt,name=connection,proto3" json:"connection,omitempty"`
+	// The event's data.
+	Data *structpb.Struct `protobuf:"bytes,3,opt,name=data,proto3" json:"data,omitempty"`
+	// A key unique to this event: recording the same key twice records once.
+	DedupeKey     string `protobuf:"bytes,4,opt,name=dedupe_key,json=dedupeKey,proto3" json:"dedupe_key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NewEvent) Reset() {
+	*x = NewEvent{}
+	mi := &file_millwright_connection_v1_connection_internal_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NewEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NewEvent) ProtoMessage() {}
+
+func (x *NewEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_connection_v1_connection_internal_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NewEvent.ProtoReflect.Descriptor instead.
+func (*NewEvent) Descriptor() ([]byte, []int) {
+	return file_millwright_connection_v1_connection_internal_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *NewEvent) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *NewEvent) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *NewEvent) GetData() *structpb.Struct {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+func (x *NewEvent) GetDedupeKey() string {
+	if x != nil {
+		return x.DedupeKey
+	}
+	return ""
+}
+
+// Request of RecordEvents.
+type RecordEventsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The events, in order.
+	Events []*NewEvent `protobuf:"bytes,1,rep,name=events,proto3" json:"events,omitempty"`
+	// Makes a retried request record nothing twice (with the dedupe keys).
+	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordEventsRequest) Reset() {
+	*x = RecordEventsRequest{}
+	mi := &file_millwright_connection_v1_connection_internal_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordEventsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordEventsRequest) ProtoMessage() {}
+
+func (x *RecordEventsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_connection_v1_connection_internal_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordEventsRequest.ProtoReflect.Descriptor instead.
+func (*RecordEventsRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_connection_v1_connection_internal_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *RecordEventsRequest) GetEvents() []*NewEvent {
+	if x != nil {
+		return x.Events
+	}
+	return nil
+}
+
+func (x *RecordEventsRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response of RecordEvents.
+type RecordEventsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Events recorded (duplicates are not counted).
+	Recorded      int32 `protobuf:"varint,1,opt,name=recorded,proto3" json:"recorded,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordEventsResponse) Reset() {
+	*x = RecordEventsResponse{}
+	mi := &file_millwright_connection_v1_connection_internal_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordEventsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordEventsResponse) ProtoMessage() {}
+
+func (x *RecordEventsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_connection_v1_connection_internal_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordEventsResponse.ProtoReflect.Descriptor instead.
+func (*RecordEventsResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_connection_v1_connection_internal_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *RecordEventsResponse) GetRecorded() int32 {
+	if x != nil {
+		return x.Recorded
+	}
+	return 0
+}
+
+// Request of ReportConnectivity.
+type ReportConnectivityRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// The outcome.
+	Outcome ReportConnectivityRequest_Outcome `protobuf:"varint,2,opt,name=outcome,proto3,enum=millwright.connection.v1.ReportConnectivityRequest_Outcome" json:"outcome,omitempty"`
+	// The error, for UNREACHABLE and AUTH_FAILED.
+	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportConnectivityRequest) Reset() {
+	*x = ReportConnectivityRequest{}
+	mi := &file_millwright_connection_v1_connection_internal_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportConnectivityRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportConnectivityRequest) ProtoMessage() {}
+
+func (x *ReportConnectivityRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_connection_v1_connection_internal_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportConnectivityRequest.ProtoReflect.Descriptor instead.
+func (*ReportConnectivityRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_connection_v1_connection_internal_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ReportConnectivityRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *ReportConnectivityRequest) GetOutcome() ReportConnectivityRequest_Outcome {
+	if x != nil {
+		return x.Outcome
+	}
+	return ReportConnectivityRequest_OUTCOME_UNSPECIFIED
+}
+
+func (x *ReportConnectivityRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// Response of ReportConnectivity.
+type ReportConnectivityResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's status after the report.
+	Status Connection_Status `protobuf:"varint,1,opt,name=status,proto3,enum=millwright.connection.v1.Connection_Status" json:"status,omitempty"`
+	// Whether the status changed.
+	Changed       bool `protobuf:"varint,2,opt,name=changed,proto3" json:"changed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportConnectivityResponse) Reset() {
+	*x = ReportConnectivityResponse{}
+	mi := &file_millwright_connection_v1_connection_internal_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportConnectivityResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportConnectivityResponse) ProtoMessage() {}
+
+func (x *ReportConnectivityResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_connection_v1_connection_internal_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportConnectivityResponse.ProtoReflect.Descriptor instead.
+func (*ReportConnectivityResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_connection_v1_connection_internal_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ReportConnectivityResponse) GetStatus() Connection_Status {
+	if x != nil {
+		return x.Status
+	}
+	return Connection_STATUS_UNSPECIFIED
+}
+
+func (x *ReportConnectivityResponse) GetChanged() bool {
+	if x != nil {
+		return x.Changed
+	}
+	return false
+}
+
 var File_millwright_connection_v1_connection_internal_service_proto protoreflect.FileDescriptor
 
 const file_millwright_connection_v1_connection_internal_service_proto_rawDesc = "" +
 	"\n" +
-	":millwright/connection/v1/connection_internal_service.proto\x12\x18millwright.connection.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a)millwright/connection/v1/connection.proto\"Z\n" +
+	":millwright/connection/v1/connection_internal_service.proto\x12\x18millwright.connection.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a)millwright/connection/v1/connection.proto\"Z\n" +
 	"\x13AuthenticateRequest\x12#\n" +
 	"\n" +
 	"credential\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
@@ -160,9 +621,53 @@ const file_millwright_connection_v1_connection_internal_service_proto_rawDesc = 
 	"\x10token_connection\x18\x02 \x01(\tR\x0ftokenConnection\x12D\n" +
 	"\n" +
 	"connection\x18\x03 \x01(\v2$.millwright.connection.v1.ConnectionR\n" +
-	"connection2\x8a\x01\n" +
+	"connection\"B\n" +
+	"\x1bGetConnectionSecretsRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\"\xa9\x02\n" +
+	"\x1cGetConnectionSecretsResponse\x12D\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\v2$.millwright.connection.v1.ConnectionR\n" +
+	"connection\x12\x18\n" +
+	"\aaccount\x18\x02 \x01(\tR\aaccount\x12i\n" +
+	"\vcredentials\x18\x03 \x03(\v2G.millwright.connection.v1.GetConnectionSecretsResponse.CredentialsEntryR\vcredentials\x1a>\n" +
+	"\x10CredentialsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x94\x01\n" +
+	"\bNewEvent\x12\x17\n" +
+	"\x04type\x18\x01 \x01(\tB\x03\xe0A\x02R\x04type\x12#\n" +
+	"\n" +
+	"connection\x18\x02 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x12+\n" +
+	"\x04data\x18\x03 \x01(\v2\x17.google.protobuf.StructR\x04data\x12\x1d\n" +
+	"\n" +
+	"dedupe_key\x18\x04 \x01(\tR\tdedupeKey\"p\n" +
+	"\x13RecordEventsRequest\x12:\n" +
+	"\x06events\x18\x01 \x03(\v2\".millwright.connection.v1.NewEventR\x06events\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\"2\n" +
+	"\x14RecordEventsResponse\x12\x1a\n" +
+	"\brecorded\x18\x01 \x01(\x05R\brecorded\"\x89\x02\n" +
+	"\x19ReportConnectivityRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x12Z\n" +
+	"\aoutcome\x18\x02 \x01(\x0e2;.millwright.connection.v1.ReportConnectivityRequest.OutcomeB\x03\xe0A\x02R\aoutcome\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"S\n" +
+	"\aOutcome\x12\x17\n" +
+	"\x13OUTCOME_UNSPECIFIED\x10\x00\x12\r\n" +
+	"\tREACHABLE\x10\x01\x12\x0f\n" +
+	"\vUNREACHABLE\x10\x02\x12\x0f\n" +
+	"\vAUTH_FAILED\x10\x03\"{\n" +
+	"\x1aReportConnectivityResponse\x12C\n" +
+	"\x06status\x18\x01 \x01(\x0e2+.millwright.connection.v1.Connection.StatusR\x06status\x12\x18\n" +
+	"\achanged\x18\x02 \x01(\bR\achanged2\x82\x04\n" +
 	"\x19ConnectionInternalService\x12m\n" +
-	"\fAuthenticate\x12-.millwright.connection.v1.AuthenticateRequest\x1a..millwright.connection.v1.AuthenticateResponseBSZQgithub.com/millwright-dev/millwright/gen/go/millwright/connection/v1;connectionv1b\x06proto3"
+	"\fAuthenticate\x12-.millwright.connection.v1.AuthenticateRequest\x1a..millwright.connection.v1.AuthenticateResponse\x12\x85\x01\n" +
+	"\x14GetConnectionSecrets\x125.millwright.connection.v1.GetConnectionSecretsRequest\x1a6.millwright.connection.v1.GetConnectionSecretsResponse\x12m\n" +
+	"\fRecordEvents\x12-.millwright.connection.v1.RecordEventsRequest\x1a..millwright.connection.v1.RecordEventsResponse\x12\x7f\n" +
+	"\x12ReportConnectivity\x123.millwright.connection.v1.ReportConnectivityRequest\x1a4.millwright.connection.v1.ReportConnectivityResponseBSZQgithub.com/millwright-dev/millwright/gen/go/millwright/connection/v1;connectionv1b\x06proto3"
 
 var (
 	file_millwright_connection_v1_connection_internal_service_proto_rawDescOnce sync.Once
@@ -176,21 +681,45 @@ func file_millwright_connection_v1_connection_internal_service_proto_rawDescGZIP
 	return file_millwright_connection_v1_connection_internal_service_proto_rawDescData
 }
 
-var file_millwright_connection_v1_connection_internal_service_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_millwright_connection_v1_connection_internal_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_millwright_connection_v1_connection_internal_service_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_millwright_connection_v1_connection_internal_service_proto_goTypes = []any{
-	(*AuthenticateRequest)(nil),  // 0: millwright.connection.v1.AuthenticateRequest
-	(*AuthenticateResponse)(nil), // 1: millwright.connection.v1.AuthenticateResponse
-	(*Connection)(nil),           // 2: millwright.connection.v1.Connection
+	(ReportConnectivityRequest_Outcome)(0), // 0: millwright.connection.v1.ReportConnectivityRequest.Outcome
+	(*AuthenticateRequest)(nil),            // 1: millwright.connection.v1.AuthenticateRequest
+	(*AuthenticateResponse)(nil),           // 2: millwright.connection.v1.AuthenticateResponse
+	(*GetConnectionSecretsRequest)(nil),    // 3: millwright.connection.v1.GetConnectionSecretsRequest
+	(*GetConnectionSecretsResponse)(nil),   // 4: millwright.connection.v1.GetConnectionSecretsResponse
+	(*NewEvent)(nil),                       // 5: millwright.connection.v1.NewEvent
+	(*RecordEventsRequest)(nil),            // 6: millwright.connection.v1.RecordEventsRequest
+	(*RecordEventsResponse)(nil),           // 7: millwright.connection.v1.RecordEventsResponse
+	(*ReportConnectivityRequest)(nil),      // 8: millwright.connection.v1.ReportConnectivityRequest
+	(*ReportConnectivityResponse)(nil),     // 9: millwright.connection.v1.ReportConnectivityResponse
+	nil,                                    // 10: millwright.connection.v1.GetConnectionSecretsResponse.CredentialsEntry
+	(*Connection)(nil),                     // 11: millwright.connection.v1.Connection
+	(*structpb.Struct)(nil),                // 12: google.protobuf.Struct
+	(Connection_Status)(0),                 // 13: millwright.connection.v1.Connection.Status
 }
 var file_millwright_connection_v1_connection_internal_service_proto_depIdxs = []int32{
-	2, // 0: millwright.connection.v1.AuthenticateResponse.connection:type_name -> millwright.connection.v1.Connection
-	0, // 1: millwright.connection.v1.ConnectionInternalService.Authenticate:input_type -> millwright.connection.v1.AuthenticateRequest
-	1, // 2: millwright.connection.v1.ConnectionInternalService.Authenticate:output_type -> millwright.connection.v1.AuthenticateResponse
-	2, // [2:3] is the sub-list for method output_type
-	1, // [1:2] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	11, // 0: millwright.connection.v1.AuthenticateResponse.connection:type_name -> millwright.connection.v1.Connection
+	11, // 1: millwright.connection.v1.GetConnectionSecretsResponse.connection:type_name -> millwright.connection.v1.Connection
+	10, // 2: millwright.connection.v1.GetConnectionSecretsResponse.credentials:type_name -> millwright.connection.v1.GetConnectionSecretsResponse.CredentialsEntry
+	12, // 3: millwright.connection.v1.NewEvent.data:type_name -> google.protobuf.Struct
+	5,  // 4: millwright.connection.v1.RecordEventsRequest.events:type_name -> millwright.connection.v1.NewEvent
+	0,  // 5: millwright.connection.v1.ReportConnectivityRequest.outcome:type_name -> millwright.connection.v1.ReportConnectivityRequest.Outcome
+	13, // 6: millwright.connection.v1.ReportConnectivityResponse.status:type_name -> millwright.connection.v1.Connection.Status
+	1,  // 7: millwright.connection.v1.ConnectionInternalService.Authenticate:input_type -> millwright.connection.v1.AuthenticateRequest
+	3,  // 8: millwright.connection.v1.ConnectionInternalService.GetConnectionSecrets:input_type -> millwright.connection.v1.GetConnectionSecretsRequest
+	6,  // 9: millwright.connection.v1.ConnectionInternalService.RecordEvents:input_type -> millwright.connection.v1.RecordEventsRequest
+	8,  // 10: millwright.connection.v1.ConnectionInternalService.ReportConnectivity:input_type -> millwright.connection.v1.ReportConnectivityRequest
+	2,  // 11: millwright.connection.v1.ConnectionInternalService.Authenticate:output_type -> millwright.connection.v1.AuthenticateResponse
+	4,  // 12: millwright.connection.v1.ConnectionInternalService.GetConnectionSecrets:output_type -> millwright.connection.v1.GetConnectionSecretsResponse
+	7,  // 13: millwright.connection.v1.ConnectionInternalService.RecordEvents:output_type -> millwright.connection.v1.RecordEventsResponse
+	9,  // 14: millwright.connection.v1.ConnectionInternalService.ReportConnectivity:output_type -> millwright.connection.v1.ReportConnectivityResponse
+	11, // [11:15] is the sub-list for method output_type
+	7,  // [7:11] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_millwright_connection_v1_connection_internal_service_proto_init() }
@@ -204,13 +733,14 @@ func file_millwright_connection_v1_connection_internal_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_millwright_connection_v1_connection_internal_service_proto_rawDesc), len(file_millwright_connection_v1_connection_internal_service_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   2,
+			NumEnums:      1,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_millwright_connection_v1_connection_internal_service_proto_goTypes,
 		DependencyIndexes: file_millwright_connection_v1_connection_internal_service_proto_depIdxs,
+		EnumInfos:         file_millwright_connection_v1_connection_internal_service_proto_enumTypes,
 		MessageInfos:      file_millwright_connection_v1_connection_internal_service_proto_msgTypes,
 	}.Build()
 	File_millwright_connection_v1_connection_internal_service_proto = out.File

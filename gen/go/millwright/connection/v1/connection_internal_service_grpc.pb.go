@@ -19,7 +19,10 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	ConnectionInternalService_Authenticate_FullMethodName = "/millwright.connection.v1.ConnectionInternalService/Authenticate"
+	ConnectionInternalService_Authenticate_FullMethodName         = "/millwright.connection.v1.ConnectionInternalService/Authenticate"
+	ConnectionInternalService_GetConnectionSecrets_FullMethodName = "/millwright.connection.v1.ConnectionInternalService/GetConnectionSecrets"
+	ConnectionInternalService_RecordEvents_FullMethodName         = "/millwright.connection.v1.ConnectionInternalService/RecordEvents"
+	ConnectionInternalService_ReportConnectivity_FullMethodName   = "/millwright.connection.v1.ConnectionInternalService/ReportConnectivity"
 )
 
 // ConnectionInternalServiceClient is the client API for ConnectionInternalService service.
@@ -33,6 +36,15 @@ type ConnectionInternalServiceClient interface {
 	// principal it stands for. Unknown, revoked and malformed credentials all
 	// get UNAUTHENTICATED with reason INVALID_TOKEN.
 	Authenticate(ctx context.Context, in *AuthenticateRequest, opts ...grpc.CallOption) (*AuthenticateResponse, error)
+	// Returns a connection with its decrypted credentials, for the entity
+	// service to call the system.
+	GetConnectionSecrets(ctx context.Context, in *GetConnectionSecretsRequest, opts ...grpc.CallOption) (*GetConnectionSecretsResponse, error)
+	// Appends events to the account's log (and its webhook outbox).
+	RecordEvents(ctx context.Context, in *RecordEventsRequest, opts ...grpc.CallOption) (*RecordEventsResponse, error)
+	// Reports whether a connection's system answered; the connection service
+	// changes the status (and records connection.status_changed) only when it
+	// really changes.
+	ReportConnectivity(ctx context.Context, in *ReportConnectivityRequest, opts ...grpc.CallOption) (*ReportConnectivityResponse, error)
 }
 
 type connectionInternalServiceClient struct {
@@ -53,6 +65,36 @@ func (c *connectionInternalServiceClient) Authenticate(ctx context.Context, in *
 	return out, nil
 }
 
+func (c *connectionInternalServiceClient) GetConnectionSecrets(ctx context.Context, in *GetConnectionSecretsRequest, opts ...grpc.CallOption) (*GetConnectionSecretsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetConnectionSecretsResponse)
+	err := c.cc.Invoke(ctx, ConnectionInternalService_GetConnectionSecrets_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *connectionInternalServiceClient) RecordEvents(ctx context.Context, in *RecordEventsRequest, opts ...grpc.CallOption) (*RecordEventsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RecordEventsResponse)
+	err := c.cc.Invoke(ctx, ConnectionInternalService_RecordEvents_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *connectionInternalServiceClient) ReportConnectivity(ctx context.Context, in *ReportConnectivityRequest, opts ...grpc.CallOption) (*ReportConnectivityResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReportConnectivityResponse)
+	err := c.cc.Invoke(ctx, ConnectionInternalService_ReportConnectivity_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ConnectionInternalServiceServer is the server API for ConnectionInternalService service.
 // All implementations must embed UnimplementedConnectionInternalServiceServer
 // for forward compatibility.
@@ -64,6 +106,15 @@ type ConnectionInternalServiceServer interface {
 	// principal it stands for. Unknown, revoked and malformed credentials all
 	// get UNAUTHENTICATED with reason INVALID_TOKEN.
 	Authenticate(context.Context, *AuthenticateRequest) (*AuthenticateResponse, error)
+	// Returns a connection with its decrypted credentials, for the entity
+	// service to call the system.
+	GetConnectionSecrets(context.Context, *GetConnectionSecretsRequest) (*GetConnectionSecretsResponse, error)
+	// Appends events to the account's log (and its webhook outbox).
+	RecordEvents(context.Context, *RecordEventsRequest) (*RecordEventsResponse, error)
+	// Reports whether a connection's system answered; the connection service
+	// changes the status (and records connection.status_changed) only when it
+	// really changes.
+	ReportConnectivity(context.Context, *ReportConnectivityRequest) (*ReportConnectivityResponse, error)
 	mustEmbedUnimplementedConnectionInternalServiceServer()
 }
 
@@ -76,6 +127,15 @@ type UnimplementedConnectionInternalServiceServer struct{}
 
 func (UnimplementedConnectionInternalServiceServer) Authenticate(context.Context, *AuthenticateRequest) (*AuthenticateResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Authenticate not implemented")
+}
+func (UnimplementedConnectionInternalServiceServer) GetConnectionSecrets(context.Context, *GetConnectionSecretsRequest) (*GetConnectionSecretsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetConnectionSecrets not implemented")
+}
+func (UnimplementedConnectionInternalServiceServer) RecordEvents(context.Context, *RecordEventsRequest) (*RecordEventsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RecordEvents not implemented")
+}
+func (UnimplementedConnectionInternalServiceServer) ReportConnectivity(context.Context, *ReportConnectivityRequest) (*ReportConnectivityResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReportConnectivity not implemented")
 }
 func (UnimplementedConnectionInternalServiceServer) mustEmbedUnimplementedConnectionInternalServiceServer() {
 }
@@ -117,6 +177,60 @@ func _ConnectionInternalService_Authenticate_Handler(srv interface{}, ctx contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ConnectionInternalService_GetConnectionSecrets_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetConnectionSecretsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConnectionInternalServiceServer).GetConnectionSecrets(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ConnectionInternalService_GetConnectionSecrets_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConnectionInternalServiceServer).GetConnectionSecrets(ctx, req.(*GetConnectionSecretsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ConnectionInternalService_RecordEvents_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RecordEventsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConnectionInternalServiceServer).RecordEvents(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ConnectionInternalService_RecordEvents_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConnectionInternalServiceServer).RecordEvents(ctx, req.(*RecordEventsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ConnectionInternalService_ReportConnectivity_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReportConnectivityRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConnectionInternalServiceServer).ReportConnectivity(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ConnectionInternalService_ReportConnectivity_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConnectionInternalServiceServer).ReportConnectivity(ctx, req.(*ReportConnectivityRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ConnectionInternalService_ServiceDesc is the grpc.ServiceDesc for ConnectionInternalService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -127,6 +241,18 @@ var ConnectionInternalService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Authenticate",
 			Handler:    _ConnectionInternalService_Authenticate_Handler,
+		},
+		{
+			MethodName: "GetConnectionSecrets",
+			Handler:    _ConnectionInternalService_GetConnectionSecrets_Handler,
+		},
+		{
+			MethodName: "RecordEvents",
+			Handler:    _ConnectionInternalService_RecordEvents_Handler,
+		},
+		{
+			MethodName: "ReportConnectivity",
+			Handler:    _ConnectionInternalService_ReportConnectivity_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

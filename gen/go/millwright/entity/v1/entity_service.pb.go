@@ -10,6 +10,7 @@ import (
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -224,11 +225,5455 @@ func (x *GetSystemResponse) GetSystem() *System {
 	return nil
 }
 
+// Request of ListWorkOrders.
+type ListWorkOrdersRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// Most records to return; 0 means 100, and at most 1000 are returned.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page.
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// AIP-160 subset: `update_time > "2026-01-01T00:00:00Z"`, `status = "OPEN"`, joined by AND.
+	Filter string `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
+	// `create_time` (the default), `update_time`, either with ` desc`.
+	OrderBy string `protobuf:"bytes,5,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
+	// Include records deleted in the system.
+	ShowDeleted bool `protobuf:"varint,6,opt,name=show_deleted,json=showDeleted,proto3" json:"show_deleted,omitempty"`
+	// BASIC by default; FULL adds remote_data.
+	View View `protobuf:"varint,7,opt,name=view,proto3,enum=millwright.entity.v1.View" json:"view,omitempty"`
+	// STORED by default; LIVE reads through the system.
+	Consistency   Consistency `protobuf:"varint,8,opt,name=consistency,proto3,enum=millwright.entity.v1.Consistency" json:"consistency,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListWorkOrdersRequest) Reset() {
+	*x = ListWorkOrdersRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListWorkOrdersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListWorkOrdersRequest) ProtoMessage() {}
+
+func (x *ListWorkOrdersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListWorkOrdersRequest.ProtoReflect.Descriptor instead.
+func (*ListWorkOrdersRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ListWorkOrdersRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *ListWorkOrdersRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListWorkOrdersRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListWorkOrdersRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+func (x *ListWorkOrdersRequest) GetOrderBy() string {
+	if x != nil {
+		return x.OrderBy
+	}
+	return ""
+}
+
+func (x *ListWorkOrdersRequest) GetShowDeleted() bool {
+	if x != nil {
+		return x.ShowDeleted
+	}
+	return false
+}
+
+func (x *ListWorkOrdersRequest) GetView() View {
+	if x != nil {
+		return x.View
+	}
+	return View_VIEW_UNSPECIFIED
+}
+
+func (x *ListWorkOrdersRequest) GetConsistency() Consistency {
+	if x != nil {
+		return x.Consistency
+	}
+	return Consistency_CONSISTENCY_UNSPECIFIED
+}
+
+// Response of ListWorkOrders.
+type ListWorkOrdersResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The work orders.
+	WorkOrders []*WorkOrder `protobuf:"bytes,1,rep,name=work_orders,json=workOrders,proto3" json:"work_orders,omitempty"`
+	// Token of the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListWorkOrdersResponse) Reset() {
+	*x = ListWorkOrdersResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListWorkOrdersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListWorkOrdersResponse) ProtoMessage() {}
+
+func (x *ListWorkOrdersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListWorkOrdersResponse.ProtoReflect.Descriptor instead.
+func (*ListWorkOrdersResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ListWorkOrdersResponse) GetWorkOrders() []*WorkOrder {
+	if x != nil {
+		return x.WorkOrders
+	}
+	return nil
+}
+
+func (x *ListWorkOrdersResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// Request of GetWorkOrder.
+type GetWorkOrderRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// The work order's id.
+	Id string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	// BASIC by default; FULL adds remote_data.
+	View View `protobuf:"varint,3,opt,name=view,proto3,enum=millwright.entity.v1.View" json:"view,omitempty"`
+	// STORED by default; LIVE reads through the system.
+	Consistency   Consistency `protobuf:"varint,4,opt,name=consistency,proto3,enum=millwright.entity.v1.Consistency" json:"consistency,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetWorkOrderRequest) Reset() {
+	*x = GetWorkOrderRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetWorkOrderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetWorkOrderRequest) ProtoMessage() {}
+
+func (x *GetWorkOrderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetWorkOrderRequest.ProtoReflect.Descriptor instead.
+func (*GetWorkOrderRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *GetWorkOrderRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *GetWorkOrderRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *GetWorkOrderRequest) GetView() View {
+	if x != nil {
+		return x.View
+	}
+	return View_VIEW_UNSPECIFIED
+}
+
+func (x *GetWorkOrderRequest) GetConsistency() Consistency {
+	if x != nil {
+		return x.Consistency
+	}
+	return Consistency_CONSISTENCY_UNSPECIFIED
+}
+
+// Response of GetWorkOrder.
+type GetWorkOrderResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The work order.
+	WorkOrder     *WorkOrder `protobuf:"bytes,1,opt,name=work_order,json=workOrder,proto3" json:"work_order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetWorkOrderResponse) Reset() {
+	*x = GetWorkOrderResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetWorkOrderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetWorkOrderResponse) ProtoMessage() {}
+
+func (x *GetWorkOrderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetWorkOrderResponse.ProtoReflect.Descriptor instead.
+func (*GetWorkOrderResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *GetWorkOrderResponse) GetWorkOrder() *WorkOrder {
+	if x != nil {
+		return x.WorkOrder
+	}
+	return nil
+}
+
+// Request of CreateWorkOrder.
+type CreateWorkOrderRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// The work order to create.
+	WorkOrder *WorkOrder `protobuf:"bytes,2,opt,name=work_order,json=workOrder,proto3" json:"work_order,omitempty"`
+	// Makes a retried request return the first result instead of writing twice.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateWorkOrderRequest) Reset() {
+	*x = CreateWorkOrderRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateWorkOrderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateWorkOrderRequest) ProtoMessage() {}
+
+func (x *CreateWorkOrderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateWorkOrderRequest.ProtoReflect.Descriptor instead.
+func (*CreateWorkOrderRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *CreateWorkOrderRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *CreateWorkOrderRequest) GetWorkOrder() *WorkOrder {
+	if x != nil {
+		return x.WorkOrder
+	}
+	return nil
+}
+
+func (x *CreateWorkOrderRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response of CreateWorkOrder.
+type CreateWorkOrderResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The created work order, as the system stored it.
+	WorkOrder     *WorkOrder `protobuf:"bytes,1,opt,name=work_order,json=workOrder,proto3" json:"work_order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateWorkOrderResponse) Reset() {
+	*x = CreateWorkOrderResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateWorkOrderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateWorkOrderResponse) ProtoMessage() {}
+
+func (x *CreateWorkOrderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateWorkOrderResponse.ProtoReflect.Descriptor instead.
+func (*CreateWorkOrderResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *CreateWorkOrderResponse) GetWorkOrder() *WorkOrder {
+	if x != nil {
+		return x.WorkOrder
+	}
+	return nil
+}
+
+// Request of UpdateWorkOrder.
+type UpdateWorkOrderRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// The work order, with its id and the fields to change.
+	WorkOrder *WorkOrder `protobuf:"bytes,2,opt,name=work_order,json=workOrder,proto3" json:"work_order,omitempty"`
+	// The fields to change; empty means every field given.
+	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,3,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	// Makes a retried request return the first result instead of writing twice.
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateWorkOrderRequest) Reset() {
+	*x = UpdateWorkOrderRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateWorkOrderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateWorkOrderRequest) ProtoMessage() {}
+
+func (x *UpdateWorkOrderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateWorkOrderRequest.ProtoReflect.Descriptor instead.
+func (*UpdateWorkOrderRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *UpdateWorkOrderRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *UpdateWorkOrderRequest) GetWorkOrder() *WorkOrder {
+	if x != nil {
+		return x.WorkOrder
+	}
+	return nil
+}
+
+func (x *UpdateWorkOrderRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+func (x *UpdateWorkOrderRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response of UpdateWorkOrder.
+type UpdateWorkOrderResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The changed work order.
+	WorkOrder     *WorkOrder `protobuf:"bytes,1,opt,name=work_order,json=workOrder,proto3" json:"work_order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateWorkOrderResponse) Reset() {
+	*x = UpdateWorkOrderResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateWorkOrderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateWorkOrderResponse) ProtoMessage() {}
+
+func (x *UpdateWorkOrderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateWorkOrderResponse.ProtoReflect.Descriptor instead.
+func (*UpdateWorkOrderResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *UpdateWorkOrderResponse) GetWorkOrder() *WorkOrder {
+	if x != nil {
+		return x.WorkOrder
+	}
+	return nil
+}
+
+// Request of DeleteWorkOrder.
+type DeleteWorkOrderRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// The work order's id.
+	Id string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	// Makes a retried request return the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteWorkOrderRequest) Reset() {
+	*x = DeleteWorkOrderRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteWorkOrderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteWorkOrderRequest) ProtoMessage() {}
+
+func (x *DeleteWorkOrderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteWorkOrderRequest.ProtoReflect.Descriptor instead.
+func (*DeleteWorkOrderRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *DeleteWorkOrderRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *DeleteWorkOrderRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *DeleteWorkOrderRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response of DeleteWorkOrder.
+type DeleteWorkOrderResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteWorkOrderResponse) Reset() {
+	*x = DeleteWorkOrderResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteWorkOrderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteWorkOrderResponse) ProtoMessage() {}
+
+func (x *DeleteWorkOrderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteWorkOrderResponse.ProtoReflect.Descriptor instead.
+func (*DeleteWorkOrderResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{13}
+}
+
+// Request of ListAssets.
+type ListAssetsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// Most records to return; 0 means 100, and at most 1000 are returned.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page.
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// AIP-160 subset: `update_time > "2026-01-01T00:00:00Z"`, `status = "OPEN"`, joined by AND.
+	Filter string `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
+	// `create_time` (the default), `update_time`, either with ` desc`.
+	OrderBy string `protobuf:"bytes,5,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
+	// Include records deleted in the system.
+	ShowDeleted bool `protobuf:"varint,6,opt,name=show_deleted,json=showDeleted,proto3" json:"show_deleted,omitempty"`
+	// BASIC by default; FULL adds remote_data.
+	View View `protobuf:"varint,7,opt,name=view,proto3,enum=millwright.entity.v1.View" json:"view,omitempty"`
+	// STORED by default; LIVE reads through the system.
+	Consistency   Consistency `protobuf:"varint,8,opt,name=consistency,proto3,enum=millwright.entity.v1.Consistency" json:"consistency,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAssetsRequest) Reset() {
+	*x = ListAssetsRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAssetsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAssetsRequest) ProtoMessage() {}
+
+func (x *ListAssetsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAssetsRequest.ProtoReflect.Descriptor instead.
+func (*ListAssetsRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ListAssetsRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *ListAssetsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListAssetsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListAssetsRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+func (x *ListAssetsRequest) GetOrderBy() string {
+	if x != nil {
+		return x.OrderBy
+	}
+	return ""
+}
+
+func (x *ListAssetsRequest) GetShowDeleted() bool {
+	if x != nil {
+		return x.ShowDeleted
+	}
+	return false
+}
+
+func (x *ListAssetsRequest) GetView() View {
+	if x != nil {
+		return x.View
+	}
+	return View_VIEW_UNSPECIFIED
+}
+
+func (x *ListAssetsRequest) GetConsistency() Consistency {
+	if x != nil {
+		return x.Consistency
+	}
+	return Consistency_CONSISTENCY_UNSPECIFIED
+}
+
+// Response of ListAssets.
+type ListAssetsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The assets.
+	Assets []*Asset `protobuf:"bytes,1,rep,name=assets,proto3" json:"assets,omitempty"`
+	// Token of the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAssetsResponse) Reset() {
+	*x = ListAssetsResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAssetsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAssetsResponse) ProtoMessage() {}
+
+func (x *ListAssetsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAssetsResponse.ProtoReflect.Descriptor instead.
+func (*ListAssetsResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ListAssetsResponse) GetAssets() []*Asset {
+	if x != nil {
+		return x.Assets
+	}
+	return nil
+}
+
+func (x *ListAssetsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// Request of GetAsset.
+type GetAssetRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// The asset's id.
+	Id string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	// BASIC by default; FULL adds remote_data.
+	View View `protobuf:"varint,3,opt,name=view,proto3,enum=millwright.entity.v1.View" json:"view,omitempty"`
+	// STORED by default; LIVE reads through the system.
+	Consistency   Consistency `protobuf:"varint,4,opt,name=consistency,proto3,enum=millwright.entity.v1.Consistency" json:"consistency,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAssetRequest) Reset() {
+	*x = GetAssetRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAssetRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAssetRequest) ProtoMessage() {}
+
+func (x *GetAssetRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAssetRequest.ProtoReflect.Descriptor instead.
+func (*GetAssetRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *GetAssetRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *GetAssetRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *GetAssetRequest) GetView() View {
+	if x != nil {
+		return x.View
+	}
+	return View_VIEW_UNSPECIFIED
+}
+
+func (x *GetAssetRequest) GetConsistency() Consistency {
+	if x != nil {
+		return x.Consistency
+	}
+	return Consistency_CONSISTENCY_UNSPECIFIED
+}
+
+// Response of GetAsset.
+type GetAssetResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The asset.
+	Asset         *Asset `protobuf:"bytes,1,opt,name=asset,proto3" json:"asset,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAssetResponse) Reset() {
+	*x = GetAssetResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAssetResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAssetResponse) ProtoMessage() {}
+
+func (x *GetAssetResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAssetResponse.ProtoReflect.Descriptor instead.
+func (*GetAssetResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *GetAssetResponse) GetAsset() *Asset {
+	if x != nil {
+		return x.Asset
+	}
+	return nil
+}
+
+// Request of CreateAsset.
+type CreateAssetRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// The asset to create.
+	Asset *Asset `protobuf:"bytes,2,opt,name=asset,proto3" json:"asset,omitempty"`
+	// Makes a retried request return the first result instead of writing twice.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateAssetRequest) Reset() {
+	*x = CreateAssetRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateAssetRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateAssetRequest) ProtoMessage() {}
+
+func (x *CreateAssetRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateAssetRequest.ProtoReflect.Descriptor instead.
+func (*CreateAssetRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *CreateAssetRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *CreateAssetRequest) GetAsset() *Asset {
+	if x != nil {
+		return x.Asset
+	}
+	return nil
+}
+
+func (x *CreateAssetRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response of CreateAsset.
+type CreateAssetResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The created asset, as the system stored it.
+	Asset         *Asset `protobuf:"bytes,1,opt,name=asset,proto3" json:"asset,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateAssetResponse) Reset() {
+	*x = CreateAssetResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateAssetResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateAssetResponse) ProtoMessage() {}
+
+func (x *CreateAssetResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateAssetResponse.ProtoReflect.Descriptor instead.
+func (*CreateAssetResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *CreateAssetResponse) GetAsset() *Asset {
+	if x != nil {
+		return x.Asset
+	}
+	return nil
+}
+
+// Request of UpdateAsset.
+type UpdateAssetRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// The asset, with its id and the fields to change.
+	Asset *Asset `protobuf:"bytes,2,opt,name=asset,proto3" json:"asset,omitempty"`
+	// The fields to change; empty means every field given.
+	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,3,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	// Makes a retried request return the first result instead of writing twice.
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateAssetRequest) Reset() {
+	*x = UpdateAssetRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateAssetRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateAssetRequest) ProtoMessage() {}
+
+func (x *UpdateAssetRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateAssetRequest.ProtoReflect.Descriptor instead.
+func (*UpdateAssetRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *UpdateAssetRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *UpdateAssetRequest) GetAsset() *Asset {
+	if x != nil {
+		return x.Asset
+	}
+	return nil
+}
+
+func (x *UpdateAssetRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+func (x *UpdateAssetRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response of UpdateAsset.
+type UpdateAssetResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The changed asset.
+	Asset         *Asset `protobuf:"bytes,1,opt,name=asset,proto3" json:"asset,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateAssetResponse) Reset() {
+	*x = UpdateAssetResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateAssetResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateAssetResponse) ProtoMessage() {}
+
+func (x *UpdateAssetResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateAssetResponse.ProtoReflect.Descriptor instead.
+func (*UpdateAssetResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *UpdateAssetResponse) GetAsset() *Asset {
+	if x != nil {
+		return x.Asset
+	}
+	return nil
+}
+
+// Request of DeleteAsset.
+type DeleteAssetRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// The asset's id.
+	Id string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	// Makes a retried request return the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteAssetRequest) Reset() {
+	*x = DeleteAssetRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteAssetRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteAssetRequest) ProtoMessage() {}
+
+func (x *DeleteAssetRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteAssetRequest.ProtoReflect.Descriptor instead.
+func (*DeleteAssetRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *DeleteAssetRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *DeleteAssetRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *DeleteAssetRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response of DeleteAsset.
+type DeleteAssetResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteAssetResponse) Reset() {
+	*x = DeleteAssetResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteAssetResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteAssetResponse) ProtoMessage() {}
+
+func (x *DeleteAssetResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteAssetResponse.ProtoReflect.Descriptor instead.
+func (*DeleteAssetResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{23}
+}
+
+// Request of ListLocations.
+type ListLocationsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// Most records to return; 0 means 100, and at most 1000 are returned.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page.
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// AIP-160 subset: `update_time > "2026-01-01T00:00:00Z"`, `status = "OPEN"`, joined by AND.
+	Filter string `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
+	// `create_time` (the default), `update_time`, either with ` desc`.
+	OrderBy string `protobuf:"bytes,5,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
+	// Include records deleted in the system.
+	ShowDeleted bool `protobuf:"varint,6,opt,name=show_deleted,json=showDeleted,proto3" json:"show_deleted,omitempty"`
+	// BASIC by default; FULL adds remote_data.
+	View View `protobuf:"varint,7,opt,name=view,proto3,enum=millwright.entity.v1.View" json:"view,omitempty"`
+	// STORED by default; LIVE reads through the system.
+	Consistency   Consistency `protobuf:"varint,8,opt,name=consistency,proto3,enum=millwright.entity.v1.Consistency" json:"consistency,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListLocationsRequest) Reset() {
+	*x = ListLocationsRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListLocationsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListLocationsRequest) ProtoMessage() {}
+
+func (x *ListLocationsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListLocationsRequest.ProtoReflect.Descriptor instead.
+func (*ListLocationsRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *ListLocationsRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *ListLocationsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListLocationsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListLocationsRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+func (x *ListLocationsRequest) GetOrderBy() string {
+	if x != nil {
+		return x.OrderBy
+	}
+	return ""
+}
+
+func (x *ListLocationsRequest) GetShowDeleted() bool {
+	if x != nil {
+		return x.ShowDeleted
+	}
+	return false
+}
+
+func (x *ListLocationsRequest) GetView() View {
+	if x != nil {
+		return x.View
+	}
+	return View_VIEW_UNSPECIFIED
+}
+
+func (x *ListLocationsRequest) GetConsistency() Consistency {
+	if x != nil {
+		return x.Consistency
+	}
+	return Consistency_CONSISTENCY_UNSPECIFIED
+}
+
+// Response of ListLocations.
+type ListLocationsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The locations.
+	Locations []*Location `protobuf:"bytes,1,rep,name=locations,proto3" json:"locations,omitempty"`
+	// Token of the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListLocationsResponse) Reset() {
+	*x = ListLocationsResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListLocationsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListLocationsResponse) ProtoMessage() {}
+
+func (x *ListLocationsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListLocationsResponse.ProtoReflect.Descriptor instead.
+func (*ListLocationsResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *ListLocationsResponse) GetLocations() []*Location {
+	if x != nil {
+		return x.Locations
+	}
+	return nil
+}
+
+func (x *ListLocationsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// Request of GetLocation.
+type GetLocationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// The location's id.
+	Id string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	// BASIC by default; FULL adds remote_data.
+	View View `protobuf:"varint,3,opt,name=view,proto3,enum=millwright.entity.v1.View" json:"view,omitempty"`
+	// STORED by default; LIVE reads through the system.
+	Consistency   Consistency `protobuf:"varint,4,opt,name=consistency,proto3,enum=millwright.entity.v1.Consistency" json:"consistency,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetLocationRequest) Reset() {
+	*x = GetLocationRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetLocationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetLocationRequest) ProtoMessage() {}
+
+func (x *GetLocationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetLocationRequest.ProtoReflect.Descriptor instead.
+func (*GetLocationRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *GetLocationRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *GetLocationRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *GetLocationRequest) GetView() View {
+	if x != nil {
+		return x.View
+	}
+	return View_VIEW_UNSPECIFIED
+}
+
+func (x *GetLocationRequest) GetConsistency() Consistency {
+	if x != nil {
+		return x.Consistency
+	}
+	return Consistency_CONSISTENCY_UNSPECIFIED
+}
+
+// Response of GetLocation.
+type GetLocationResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The location.
+	Location      *Location `protobuf:"bytes,1,opt,name=location,proto3" json:"location,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetLocationResponse) Reset() {
+	*x = GetLocationResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetLocationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetLocationResponse) ProtoMessage() {}
+
+func (x *GetLocationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetLocationResponse.ProtoReflect.Descriptor instead.
+func (*GetLocationResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *GetLocationResponse) GetLocation() *Location {
+	if x != nil {
+		return x.Location
+	}
+	return nil
+}
+
+// Request of CreateLocation.
+type CreateLocationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// The location to create.
+	Location *Location `protobuf:"bytes,2,opt,name=location,proto3" json:"location,omitempty"`
+	// Makes a retried request return the first result instead of writing twice.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateLocationRequest) Reset() {
+	*x = CreateLocationRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateLocationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateLocationRequest) ProtoMessage() {}
+
+func (x *CreateLocationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateLocationRequest.ProtoReflect.Descriptor instead.
+func (*CreateLocationRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *CreateLocationRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *CreateLocationRequest) GetLocation() *Location {
+	if x != nil {
+		return x.Location
+	}
+	return nil
+}
+
+func (x *CreateLocationRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response of CreateLocation.
+type CreateLocationResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The created location, as the system stored it.
+	Location      *Location `protobuf:"bytes,1,opt,name=location,proto3" json:"location,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateLocationResponse) Reset() {
+	*x = CreateLocationResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateLocationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateLocationResponse) ProtoMessage() {}
+
+func (x *CreateLocationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateLocationResponse.ProtoReflect.Descriptor instead.
+func (*CreateLocationResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *CreateLocationResponse) GetLocation() *Location {
+	if x != nil {
+		return x.Location
+	}
+	return nil
+}
+
+// Request of UpdateLocation.
+type UpdateLocationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// The location, with its id and the fields to change.
+	Location *Location `protobuf:"bytes,2,opt,name=location,proto3" json:"location,omitempty"`
+	// The fields to change; empty means every field given.
+	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,3,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	// Makes a retried request return the first result instead of writing twice.
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateLocationRequest) Reset() {
+	*x = UpdateLocationRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateLocationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateLocationRequest) ProtoMessage() {}
+
+func (x *UpdateLocationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateLocationRequest.ProtoReflect.Descriptor instead.
+func (*UpdateLocationRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *UpdateLocationRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *UpdateLocationRequest) GetLocation() *Location {
+	if x != nil {
+		return x.Location
+	}
+	return nil
+}
+
+func (x *UpdateLocationRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+func (x *UpdateLocationRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response of UpdateLocation.
+type UpdateLocationResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The changed location.
+	Location      *Location `protobuf:"bytes,1,opt,name=location,proto3" json:"location,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateLocationResponse) Reset() {
+	*x = UpdateLocationResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateLocationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateLocationResponse) ProtoMessage() {}
+
+func (x *UpdateLocationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateLocationResponse.ProtoReflect.Descriptor instead.
+func (*UpdateLocationResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *UpdateLocationResponse) GetLocation() *Location {
+	if x != nil {
+		return x.Location
+	}
+	return nil
+}
+
+// Request of DeleteLocation.
+type DeleteLocationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// The location's id.
+	Id string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	// Makes a retried request return the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteLocationRequest) Reset() {
+	*x = DeleteLocationRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteLocationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteLocationRequest) ProtoMessage() {}
+
+func (x *DeleteLocationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteLocationRequest.ProtoReflect.Descriptor instead.
+func (*DeleteLocationRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *DeleteLocationRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *DeleteLocationRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *DeleteLocationRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response of DeleteLocation.
+type DeleteLocationResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteLocationResponse) Reset() {
+	*x = DeleteLocationResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteLocationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteLocationResponse) ProtoMessage() {}
+
+func (x *DeleteLocationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteLocationResponse.ProtoReflect.Descriptor instead.
+func (*DeleteLocationResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{33}
+}
+
+// Request of ListParts.
+type ListPartsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// Most records to return; 0 means 100, and at most 1000 are returned.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page.
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// AIP-160 subset: `update_time > "2026-01-01T00:00:00Z"`, `status = "OPEN"`, joined by AND.
+	Filter string `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
+	// `create_time` (the default), `update_time`, either with ` desc`.
+	OrderBy string `protobuf:"bytes,5,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
+	// Include records deleted in the system.
+	ShowDeleted bool `protobuf:"varint,6,opt,name=show_deleted,json=showDeleted,proto3" json:"show_deleted,omitempty"`
+	// BASIC by default; FULL adds remote_data.
+	View View `protobuf:"varint,7,opt,name=view,proto3,enum=millwright.entity.v1.View" json:"view,omitempty"`
+	// STORED by default; LIVE reads through the system.
+	Consistency   Consistency `protobuf:"varint,8,opt,name=consistency,proto3,enum=millwright.entity.v1.Consistency" json:"consistency,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPartsRequest) Reset() {
+	*x = ListPartsRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPartsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPartsRequest) ProtoMessage() {}
+
+func (x *ListPartsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPartsRequest.ProtoReflect.Descriptor instead.
+func (*ListPartsRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *ListPartsRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *ListPartsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListPartsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListPartsRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+func (x *ListPartsRequest) GetOrderBy() string {
+	if x != nil {
+		return x.OrderBy
+	}
+	return ""
+}
+
+func (x *ListPartsRequest) GetShowDeleted() bool {
+	if x != nil {
+		return x.ShowDeleted
+	}
+	return false
+}
+
+func (x *ListPartsRequest) GetView() View {
+	if x != nil {
+		return x.View
+	}
+	return View_VIEW_UNSPECIFIED
+}
+
+func (x *ListPartsRequest) GetConsistency() Consistency {
+	if x != nil {
+		return x.Consistency
+	}
+	return Consistency_CONSISTENCY_UNSPECIFIED
+}
+
+// Response of ListParts.
+type ListPartsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The parts.
+	Parts []*Part `protobuf:"bytes,1,rep,name=parts,proto3" json:"parts,omitempty"`
+	// Token of the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPartsResponse) Reset() {
+	*x = ListPartsResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPartsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPartsResponse) ProtoMessage() {}
+
+func (x *ListPartsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPartsResponse.ProtoReflect.Descriptor instead.
+func (*ListPartsResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *ListPartsResponse) GetParts() []*Part {
+	if x != nil {
+		return x.Parts
+	}
+	return nil
+}
+
+func (x *ListPartsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// Request of GetPart.
+type GetPartRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// The part's id.
+	Id string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	// BASIC by default; FULL adds remote_data.
+	View View `protobuf:"varint,3,opt,name=view,proto3,enum=millwright.entity.v1.View" json:"view,omitempty"`
+	// STORED by default; LIVE reads through the system.
+	Consistency   Consistency `protobuf:"varint,4,opt,name=consistency,proto3,enum=millwright.entity.v1.Consistency" json:"consistency,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetPartRequest) Reset() {
+	*x = GetPartRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetPartRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetPartRequest) ProtoMessage() {}
+
+func (x *GetPartRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetPartRequest.ProtoReflect.Descriptor instead.
+func (*GetPartRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *GetPartRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *GetPartRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *GetPartRequest) GetView() View {
+	if x != nil {
+		return x.View
+	}
+	return View_VIEW_UNSPECIFIED
+}
+
+func (x *GetPartRequest) GetConsistency() Consistency {
+	if x != nil {
+		return x.Consistency
+	}
+	return Consistency_CONSISTENCY_UNSPECIFIED
+}
+
+// Response of GetPart.
+type GetPartResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The part.
+	Part          *Part `protobuf:"bytes,1,opt,name=part,proto3" json:"part,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetPartResponse) Reset() {
+	*x = GetPartResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetPartResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetPartResponse) ProtoMessage() {}
+
+func (x *GetPartResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetPartResponse.ProtoReflect.Descriptor instead.
+func (*GetPartResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *GetPartResponse) GetPart() *Part {
+	if x != nil {
+		return x.Part
+	}
+	return nil
+}
+
+// Request of CreatePart.
+type CreatePartRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// The part to create.
+	Part *Part `protobuf:"bytes,2,opt,name=part,proto3" json:"part,omitempty"`
+	// Makes a retried request return the first result instead of writing twice.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreatePartRequest) Reset() {
+	*x = CreatePartRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreatePartRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreatePartRequest) ProtoMessage() {}
+
+func (x *CreatePartRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreatePartRequest.ProtoReflect.Descriptor instead.
+func (*CreatePartRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *CreatePartRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *CreatePartRequest) GetPart() *Part {
+	if x != nil {
+		return x.Part
+	}
+	return nil
+}
+
+func (x *CreatePartRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response of CreatePart.
+type CreatePartResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The created part, as the system stored it.
+	Part          *Part `protobuf:"bytes,1,opt,name=part,proto3" json:"part,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreatePartResponse) Reset() {
+	*x = CreatePartResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreatePartResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreatePartResponse) ProtoMessage() {}
+
+func (x *CreatePartResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreatePartResponse.ProtoReflect.Descriptor instead.
+func (*CreatePartResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *CreatePartResponse) GetPart() *Part {
+	if x != nil {
+		return x.Part
+	}
+	return nil
+}
+
+// Request of UpdatePart.
+type UpdatePartRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// The part, with its id and the fields to change.
+	Part *Part `protobuf:"bytes,2,opt,name=part,proto3" json:"part,omitempty"`
+	// The fields to change; empty means every field given.
+	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,3,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	// Makes a retried request return the first result instead of writing twice.
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdatePartRequest) Reset() {
+	*x = UpdatePartRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdatePartRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdatePartRequest) ProtoMessage() {}
+
+func (x *UpdatePartRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdatePartRequest.ProtoReflect.Descriptor instead.
+func (*UpdatePartRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *UpdatePartRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *UpdatePartRequest) GetPart() *Part {
+	if x != nil {
+		return x.Part
+	}
+	return nil
+}
+
+func (x *UpdatePartRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+func (x *UpdatePartRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response of UpdatePart.
+type UpdatePartResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The changed part.
+	Part          *Part `protobuf:"bytes,1,opt,name=part,proto3" json:"part,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdatePartResponse) Reset() {
+	*x = UpdatePartResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdatePartResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdatePartResponse) ProtoMessage() {}
+
+func (x *UpdatePartResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdatePartResponse.ProtoReflect.Descriptor instead.
+func (*UpdatePartResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *UpdatePartResponse) GetPart() *Part {
+	if x != nil {
+		return x.Part
+	}
+	return nil
+}
+
+// Request of DeletePart.
+type DeletePartRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// The part's id.
+	Id string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	// Makes a retried request return the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeletePartRequest) Reset() {
+	*x = DeletePartRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeletePartRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeletePartRequest) ProtoMessage() {}
+
+func (x *DeletePartRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeletePartRequest.ProtoReflect.Descriptor instead.
+func (*DeletePartRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *DeletePartRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *DeletePartRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *DeletePartRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response of DeletePart.
+type DeletePartResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeletePartResponse) Reset() {
+	*x = DeletePartResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeletePartResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeletePartResponse) ProtoMessage() {}
+
+func (x *DeletePartResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeletePartResponse.ProtoReflect.Descriptor instead.
+func (*DeletePartResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{43}
+}
+
+// Request of ListInventoryLevels.
+type ListInventoryLevelsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// Most records to return; 0 means 100, and at most 1000 are returned.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page.
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// AIP-160 subset: `update_time > "2026-01-01T00:00:00Z"`, `status = "OPEN"`, joined by AND.
+	Filter string `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
+	// `create_time` (the default), `update_time`, either with ` desc`.
+	OrderBy string `protobuf:"bytes,5,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
+	// Include records deleted in the system.
+	ShowDeleted bool `protobuf:"varint,6,opt,name=show_deleted,json=showDeleted,proto3" json:"show_deleted,omitempty"`
+	// BASIC by default; FULL adds remote_data.
+	View View `protobuf:"varint,7,opt,name=view,proto3,enum=millwright.entity.v1.View" json:"view,omitempty"`
+	// STORED by default; LIVE reads through the system.
+	Consistency   Consistency `protobuf:"varint,8,opt,name=consistency,proto3,enum=millwright.entity.v1.Consistency" json:"consistency,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListInventoryLevelsRequest) Reset() {
+	*x = ListInventoryLevelsRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListInventoryLevelsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListInventoryLevelsRequest) ProtoMessage() {}
+
+func (x *ListInventoryLevelsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListInventoryLevelsRequest.ProtoReflect.Descriptor instead.
+func (*ListInventoryLevelsRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *ListInventoryLevelsRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *ListInventoryLevelsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListInventoryLevelsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListInventoryLevelsRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+func (x *ListInventoryLevelsRequest) GetOrderBy() string {
+	if x != nil {
+		return x.OrderBy
+	}
+	return ""
+}
+
+func (x *ListInventoryLevelsRequest) GetShowDeleted() bool {
+	if x != nil {
+		return x.ShowDeleted
+	}
+	return false
+}
+
+func (x *ListInventoryLevelsRequest) GetView() View {
+	if x != nil {
+		return x.View
+	}
+	return View_VIEW_UNSPECIFIED
+}
+
+func (x *ListInventoryLevelsRequest) GetConsistency() Consistency {
+	if x != nil {
+		return x.Consistency
+	}
+	return Consistency_CONSISTENCY_UNSPECIFIED
+}
+
+// Response of ListInventoryLevels.
+type ListInventoryLevelsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The inventory levels.
+	InventoryLevels []*InventoryLevel `protobuf:"bytes,1,rep,name=inventory_levels,json=inventoryLevels,proto3" json:"inventory_levels,omitempty"`
+	// Token of the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListInventoryLevelsResponse) Reset() {
+	*x = ListInventoryLevelsResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListInventoryLevelsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListInventoryLevelsResponse) ProtoMessage() {}
+
+func (x *ListInventoryLevelsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListInventoryLevelsResponse.ProtoReflect.Descriptor instead.
+func (*ListInventoryLevelsResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *ListInventoryLevelsResponse) GetInventoryLevels() []*InventoryLevel {
+	if x != nil {
+		return x.InventoryLevels
+	}
+	return nil
+}
+
+func (x *ListInventoryLevelsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// Request of GetInventoryLevel.
+type GetInventoryLevelRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// The inventory level's id.
+	Id string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	// BASIC by default; FULL adds remote_data.
+	View View `protobuf:"varint,3,opt,name=view,proto3,enum=millwright.entity.v1.View" json:"view,omitempty"`
+	// STORED by default; LIVE reads through the system.
+	Consistency   Consistency `protobuf:"varint,4,opt,name=consistency,proto3,enum=millwright.entity.v1.Consistency" json:"consistency,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetInventoryLevelRequest) Reset() {
+	*x = GetInventoryLevelRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetInventoryLevelRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetInventoryLevelRequest) ProtoMessage() {}
+
+func (x *GetInventoryLevelRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetInventoryLevelRequest.ProtoReflect.Descriptor instead.
+func (*GetInventoryLevelRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *GetInventoryLevelRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *GetInventoryLevelRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *GetInventoryLevelRequest) GetView() View {
+	if x != nil {
+		return x.View
+	}
+	return View_VIEW_UNSPECIFIED
+}
+
+func (x *GetInventoryLevelRequest) GetConsistency() Consistency {
+	if x != nil {
+		return x.Consistency
+	}
+	return Consistency_CONSISTENCY_UNSPECIFIED
+}
+
+// Response of GetInventoryLevel.
+type GetInventoryLevelResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The inventory level.
+	InventoryLevel *InventoryLevel `protobuf:"bytes,1,opt,name=inventory_level,json=inventoryLevel,proto3" json:"inventory_level,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *GetInventoryLevelResponse) Reset() {
+	*x = GetInventoryLevelResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetInventoryLevelResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetInventoryLevelResponse) ProtoMessage() {}
+
+func (x *GetInventoryLevelResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetInventoryLevelResponse.ProtoReflect.Descriptor instead.
+func (*GetInventoryLevelResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *GetInventoryLevelResponse) GetInventoryLevel() *InventoryLevel {
+	if x != nil {
+		return x.InventoryLevel
+	}
+	return nil
+}
+
+// Request of CreateInventoryLevel.
+type CreateInventoryLevelRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// The inventory level to create.
+	InventoryLevel *InventoryLevel `protobuf:"bytes,2,opt,name=inventory_level,json=inventoryLevel,proto3" json:"inventory_level,omitempty"`
+	// Makes a retried request return the first result instead of writing twice.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateInventoryLevelRequest) Reset() {
+	*x = CreateInventoryLevelRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateInventoryLevelRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateInventoryLevelRequest) ProtoMessage() {}
+
+func (x *CreateInventoryLevelRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateInventoryLevelRequest.ProtoReflect.Descriptor instead.
+func (*CreateInventoryLevelRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *CreateInventoryLevelRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *CreateInventoryLevelRequest) GetInventoryLevel() *InventoryLevel {
+	if x != nil {
+		return x.InventoryLevel
+	}
+	return nil
+}
+
+func (x *CreateInventoryLevelRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response of CreateInventoryLevel.
+type CreateInventoryLevelResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The created inventory level, as the system stored it.
+	InventoryLevel *InventoryLevel `protobuf:"bytes,1,opt,name=inventory_level,json=inventoryLevel,proto3" json:"inventory_level,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *CreateInventoryLevelResponse) Reset() {
+	*x = CreateInventoryLevelResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateInventoryLevelResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateInventoryLevelResponse) ProtoMessage() {}
+
+func (x *CreateInventoryLevelResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateInventoryLevelResponse.ProtoReflect.Descriptor instead.
+func (*CreateInventoryLevelResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{49}
+}
+
+func (x *CreateInventoryLevelResponse) GetInventoryLevel() *InventoryLevel {
+	if x != nil {
+		return x.InventoryLevel
+	}
+	return nil
+}
+
+// Request of UpdateInventoryLevel.
+type UpdateInventoryLevelRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// The inventory level, with its id and the fields to change.
+	InventoryLevel *InventoryLevel `protobuf:"bytes,2,opt,name=inventory_level,json=inventoryLevel,proto3" json:"inventory_level,omitempty"`
+	// The fields to change; empty means every field given.
+	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,3,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	// Makes a retried request return the first result instead of writing twice.
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateInventoryLevelRequest) Reset() {
+	*x = UpdateInventoryLevelRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateInventoryLevelRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateInventoryLevelRequest) ProtoMessage() {}
+
+func (x *UpdateInventoryLevelRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateInventoryLevelRequest.ProtoReflect.Descriptor instead.
+func (*UpdateInventoryLevelRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{50}
+}
+
+func (x *UpdateInventoryLevelRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *UpdateInventoryLevelRequest) GetInventoryLevel() *InventoryLevel {
+	if x != nil {
+		return x.InventoryLevel
+	}
+	return nil
+}
+
+func (x *UpdateInventoryLevelRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+func (x *UpdateInventoryLevelRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response of UpdateInventoryLevel.
+type UpdateInventoryLevelResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The changed inventory level.
+	InventoryLevel *InventoryLevel `protobuf:"bytes,1,opt,name=inventory_level,json=inventoryLevel,proto3" json:"inventory_level,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *UpdateInventoryLevelResponse) Reset() {
+	*x = UpdateInventoryLevelResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[51]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateInventoryLevelResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateInventoryLevelResponse) ProtoMessage() {}
+
+func (x *UpdateInventoryLevelResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[51]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateInventoryLevelResponse.ProtoReflect.Descriptor instead.
+func (*UpdateInventoryLevelResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{51}
+}
+
+func (x *UpdateInventoryLevelResponse) GetInventoryLevel() *InventoryLevel {
+	if x != nil {
+		return x.InventoryLevel
+	}
+	return nil
+}
+
+// Request of DeleteInventoryLevel.
+type DeleteInventoryLevelRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// The inventory level's id.
+	Id string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	// Makes a retried request return the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteInventoryLevelRequest) Reset() {
+	*x = DeleteInventoryLevelRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[52]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteInventoryLevelRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteInventoryLevelRequest) ProtoMessage() {}
+
+func (x *DeleteInventoryLevelRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[52]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteInventoryLevelRequest.ProtoReflect.Descriptor instead.
+func (*DeleteInventoryLevelRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{52}
+}
+
+func (x *DeleteInventoryLevelRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *DeleteInventoryLevelRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *DeleteInventoryLevelRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response of DeleteInventoryLevel.
+type DeleteInventoryLevelResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteInventoryLevelResponse) Reset() {
+	*x = DeleteInventoryLevelResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[53]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteInventoryLevelResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteInventoryLevelResponse) ProtoMessage() {}
+
+func (x *DeleteInventoryLevelResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[53]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteInventoryLevelResponse.ProtoReflect.Descriptor instead.
+func (*DeleteInventoryLevelResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{53}
+}
+
+// Request of ListPurchaseOrders.
+type ListPurchaseOrdersRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// Most records to return; 0 means 100, and at most 1000 are returned.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page.
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// AIP-160 subset: `update_time > "2026-01-01T00:00:00Z"`, `status = "OPEN"`, joined by AND.
+	Filter string `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
+	// `create_time` (the default), `update_time`, either with ` desc`.
+	OrderBy string `protobuf:"bytes,5,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
+	// Include records deleted in the system.
+	ShowDeleted bool `protobuf:"varint,6,opt,name=show_deleted,json=showDeleted,proto3" json:"show_deleted,omitempty"`
+	// BASIC by default; FULL adds remote_data.
+	View View `protobuf:"varint,7,opt,name=view,proto3,enum=millwright.entity.v1.View" json:"view,omitempty"`
+	// STORED by default; LIVE reads through the system.
+	Consistency   Consistency `protobuf:"varint,8,opt,name=consistency,proto3,enum=millwright.entity.v1.Consistency" json:"consistency,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPurchaseOrdersRequest) Reset() {
+	*x = ListPurchaseOrdersRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[54]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPurchaseOrdersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPurchaseOrdersRequest) ProtoMessage() {}
+
+func (x *ListPurchaseOrdersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[54]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPurchaseOrdersRequest.ProtoReflect.Descriptor instead.
+func (*ListPurchaseOrdersRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{54}
+}
+
+func (x *ListPurchaseOrdersRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *ListPurchaseOrdersRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListPurchaseOrdersRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListPurchaseOrdersRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+func (x *ListPurchaseOrdersRequest) GetOrderBy() string {
+	if x != nil {
+		return x.OrderBy
+	}
+	return ""
+}
+
+func (x *ListPurchaseOrdersRequest) GetShowDeleted() bool {
+	if x != nil {
+		return x.ShowDeleted
+	}
+	return false
+}
+
+func (x *ListPurchaseOrdersRequest) GetView() View {
+	if x != nil {
+		return x.View
+	}
+	return View_VIEW_UNSPECIFIED
+}
+
+func (x *ListPurchaseOrdersRequest) GetConsistency() Consistency {
+	if x != nil {
+		return x.Consistency
+	}
+	return Consistency_CONSISTENCY_UNSPECIFIED
+}
+
+// Response of ListPurchaseOrders.
+type ListPurchaseOrdersResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The purchase orders.
+	PurchaseOrders []*PurchaseOrder `protobuf:"bytes,1,rep,name=purchase_orders,json=purchaseOrders,proto3" json:"purchase_orders,omitempty"`
+	// Token of the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPurchaseOrdersResponse) Reset() {
+	*x = ListPurchaseOrdersResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[55]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPurchaseOrdersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPurchaseOrdersResponse) ProtoMessage() {}
+
+func (x *ListPurchaseOrdersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[55]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPurchaseOrdersResponse.ProtoReflect.Descriptor instead.
+func (*ListPurchaseOrdersResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{55}
+}
+
+func (x *ListPurchaseOrdersResponse) GetPurchaseOrders() []*PurchaseOrder {
+	if x != nil {
+		return x.PurchaseOrders
+	}
+	return nil
+}
+
+func (x *ListPurchaseOrdersResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// Request of GetPurchaseOrder.
+type GetPurchaseOrderRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// The purchase order's id.
+	Id string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	// BASIC by default; FULL adds remote_data.
+	View View `protobuf:"varint,3,opt,name=view,proto3,enum=millwright.entity.v1.View" json:"view,omitempty"`
+	// STORED by default; LIVE reads through the system.
+	Consistency   Consistency `protobuf:"varint,4,opt,name=consistency,proto3,enum=millwright.entity.v1.Consistency" json:"consistency,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetPurchaseOrderRequest) Reset() {
+	*x = GetPurchaseOrderRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[56]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetPurchaseOrderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetPurchaseOrderRequest) ProtoMessage() {}
+
+func (x *GetPurchaseOrderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[56]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetPurchaseOrderRequest.ProtoReflect.Descriptor instead.
+func (*GetPurchaseOrderRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{56}
+}
+
+func (x *GetPurchaseOrderRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *GetPurchaseOrderRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *GetPurchaseOrderRequest) GetView() View {
+	if x != nil {
+		return x.View
+	}
+	return View_VIEW_UNSPECIFIED
+}
+
+func (x *GetPurchaseOrderRequest) GetConsistency() Consistency {
+	if x != nil {
+		return x.Consistency
+	}
+	return Consistency_CONSISTENCY_UNSPECIFIED
+}
+
+// Response of GetPurchaseOrder.
+type GetPurchaseOrderResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The purchase order.
+	PurchaseOrder *PurchaseOrder `protobuf:"bytes,1,opt,name=purchase_order,json=purchaseOrder,proto3" json:"purchase_order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetPurchaseOrderResponse) Reset() {
+	*x = GetPurchaseOrderResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[57]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetPurchaseOrderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetPurchaseOrderResponse) ProtoMessage() {}
+
+func (x *GetPurchaseOrderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[57]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetPurchaseOrderResponse.ProtoReflect.Descriptor instead.
+func (*GetPurchaseOrderResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{57}
+}
+
+func (x *GetPurchaseOrderResponse) GetPurchaseOrder() *PurchaseOrder {
+	if x != nil {
+		return x.PurchaseOrder
+	}
+	return nil
+}
+
+// Request of CreatePurchaseOrder.
+type CreatePurchaseOrderRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// The purchase order to create.
+	PurchaseOrder *PurchaseOrder `protobuf:"bytes,2,opt,name=purchase_order,json=purchaseOrder,proto3" json:"purchase_order,omitempty"`
+	// Makes a retried request return the first result instead of writing twice.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreatePurchaseOrderRequest) Reset() {
+	*x = CreatePurchaseOrderRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[58]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreatePurchaseOrderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreatePurchaseOrderRequest) ProtoMessage() {}
+
+func (x *CreatePurchaseOrderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[58]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreatePurchaseOrderRequest.ProtoReflect.Descriptor instead.
+func (*CreatePurchaseOrderRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{58}
+}
+
+func (x *CreatePurchaseOrderRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *CreatePurchaseOrderRequest) GetPurchaseOrder() *PurchaseOrder {
+	if x != nil {
+		return x.PurchaseOrder
+	}
+	return nil
+}
+
+func (x *CreatePurchaseOrderRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response of CreatePurchaseOrder.
+type CreatePurchaseOrderResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The created purchase order, as the system stored it.
+	PurchaseOrder *PurchaseOrder `protobuf:"bytes,1,opt,name=purchase_order,json=purchaseOrder,proto3" json:"purchase_order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreatePurchaseOrderResponse) Reset() {
+	*x = CreatePurchaseOrderResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[59]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreatePurchaseOrderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreatePurchaseOrderResponse) ProtoMessage() {}
+
+func (x *CreatePurchaseOrderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[59]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreatePurchaseOrderResponse.ProtoReflect.Descriptor instead.
+func (*CreatePurchaseOrderResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{59}
+}
+
+func (x *CreatePurchaseOrderResponse) GetPurchaseOrder() *PurchaseOrder {
+	if x != nil {
+		return x.PurchaseOrder
+	}
+	return nil
+}
+
+// Request of UpdatePurchaseOrder.
+type UpdatePurchaseOrderRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// The purchase order, with its id and the fields to change.
+	PurchaseOrder *PurchaseOrder `protobuf:"bytes,2,opt,name=purchase_order,json=purchaseOrder,proto3" json:"purchase_order,omitempty"`
+	// The fields to change; empty means every field given.
+	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,3,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	// Makes a retried request return the first result instead of writing twice.
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdatePurchaseOrderRequest) Reset() {
+	*x = UpdatePurchaseOrderRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdatePurchaseOrderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdatePurchaseOrderRequest) ProtoMessage() {}
+
+func (x *UpdatePurchaseOrderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdatePurchaseOrderRequest.ProtoReflect.Descriptor instead.
+func (*UpdatePurchaseOrderRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{60}
+}
+
+func (x *UpdatePurchaseOrderRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *UpdatePurchaseOrderRequest) GetPurchaseOrder() *PurchaseOrder {
+	if x != nil {
+		return x.PurchaseOrder
+	}
+	return nil
+}
+
+func (x *UpdatePurchaseOrderRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+func (x *UpdatePurchaseOrderRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response of UpdatePurchaseOrder.
+type UpdatePurchaseOrderResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The changed purchase order.
+	PurchaseOrder *PurchaseOrder `protobuf:"bytes,1,opt,name=purchase_order,json=purchaseOrder,proto3" json:"purchase_order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdatePurchaseOrderResponse) Reset() {
+	*x = UpdatePurchaseOrderResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[61]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdatePurchaseOrderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdatePurchaseOrderResponse) ProtoMessage() {}
+
+func (x *UpdatePurchaseOrderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[61]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdatePurchaseOrderResponse.ProtoReflect.Descriptor instead.
+func (*UpdatePurchaseOrderResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{61}
+}
+
+func (x *UpdatePurchaseOrderResponse) GetPurchaseOrder() *PurchaseOrder {
+	if x != nil {
+		return x.PurchaseOrder
+	}
+	return nil
+}
+
+// Request of DeletePurchaseOrder.
+type DeletePurchaseOrderRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// The purchase order's id.
+	Id string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	// Makes a retried request return the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeletePurchaseOrderRequest) Reset() {
+	*x = DeletePurchaseOrderRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[62]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeletePurchaseOrderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeletePurchaseOrderRequest) ProtoMessage() {}
+
+func (x *DeletePurchaseOrderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[62]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeletePurchaseOrderRequest.ProtoReflect.Descriptor instead.
+func (*DeletePurchaseOrderRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{62}
+}
+
+func (x *DeletePurchaseOrderRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *DeletePurchaseOrderRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *DeletePurchaseOrderRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response of DeletePurchaseOrder.
+type DeletePurchaseOrderResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeletePurchaseOrderResponse) Reset() {
+	*x = DeletePurchaseOrderResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[63]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeletePurchaseOrderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeletePurchaseOrderResponse) ProtoMessage() {}
+
+func (x *DeletePurchaseOrderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[63]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeletePurchaseOrderResponse.ProtoReflect.Descriptor instead.
+func (*DeletePurchaseOrderResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{63}
+}
+
+// Request of ListVendors.
+type ListVendorsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// Most records to return; 0 means 100, and at most 1000 are returned.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page.
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// AIP-160 subset: `update_time > "2026-01-01T00:00:00Z"`, `status = "OPEN"`, joined by AND.
+	Filter string `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
+	// `create_time` (the default), `update_time`, either with ` desc`.
+	OrderBy string `protobuf:"bytes,5,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
+	// Include records deleted in the system.
+	ShowDeleted bool `protobuf:"varint,6,opt,name=show_deleted,json=showDeleted,proto3" json:"show_deleted,omitempty"`
+	// BASIC by default; FULL adds remote_data.
+	View View `protobuf:"varint,7,opt,name=view,proto3,enum=millwright.entity.v1.View" json:"view,omitempty"`
+	// STORED by default; LIVE reads through the system.
+	Consistency   Consistency `protobuf:"varint,8,opt,name=consistency,proto3,enum=millwright.entity.v1.Consistency" json:"consistency,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListVendorsRequest) Reset() {
+	*x = ListVendorsRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[64]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListVendorsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListVendorsRequest) ProtoMessage() {}
+
+func (x *ListVendorsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[64]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListVendorsRequest.ProtoReflect.Descriptor instead.
+func (*ListVendorsRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{64}
+}
+
+func (x *ListVendorsRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *ListVendorsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListVendorsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListVendorsRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+func (x *ListVendorsRequest) GetOrderBy() string {
+	if x != nil {
+		return x.OrderBy
+	}
+	return ""
+}
+
+func (x *ListVendorsRequest) GetShowDeleted() bool {
+	if x != nil {
+		return x.ShowDeleted
+	}
+	return false
+}
+
+func (x *ListVendorsRequest) GetView() View {
+	if x != nil {
+		return x.View
+	}
+	return View_VIEW_UNSPECIFIED
+}
+
+func (x *ListVendorsRequest) GetConsistency() Consistency {
+	if x != nil {
+		return x.Consistency
+	}
+	return Consistency_CONSISTENCY_UNSPECIFIED
+}
+
+// Response of ListVendors.
+type ListVendorsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The vendors.
+	Vendors []*Vendor `protobuf:"bytes,1,rep,name=vendors,proto3" json:"vendors,omitempty"`
+	// Token of the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListVendorsResponse) Reset() {
+	*x = ListVendorsResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[65]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListVendorsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListVendorsResponse) ProtoMessage() {}
+
+func (x *ListVendorsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[65]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListVendorsResponse.ProtoReflect.Descriptor instead.
+func (*ListVendorsResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{65}
+}
+
+func (x *ListVendorsResponse) GetVendors() []*Vendor {
+	if x != nil {
+		return x.Vendors
+	}
+	return nil
+}
+
+func (x *ListVendorsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// Request of GetVendor.
+type GetVendorRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// The vendor's id.
+	Id string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	// BASIC by default; FULL adds remote_data.
+	View View `protobuf:"varint,3,opt,name=view,proto3,enum=millwright.entity.v1.View" json:"view,omitempty"`
+	// STORED by default; LIVE reads through the system.
+	Consistency   Consistency `protobuf:"varint,4,opt,name=consistency,proto3,enum=millwright.entity.v1.Consistency" json:"consistency,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetVendorRequest) Reset() {
+	*x = GetVendorRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[66]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetVendorRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetVendorRequest) ProtoMessage() {}
+
+func (x *GetVendorRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[66]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetVendorRequest.ProtoReflect.Descriptor instead.
+func (*GetVendorRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{66}
+}
+
+func (x *GetVendorRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *GetVendorRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *GetVendorRequest) GetView() View {
+	if x != nil {
+		return x.View
+	}
+	return View_VIEW_UNSPECIFIED
+}
+
+func (x *GetVendorRequest) GetConsistency() Consistency {
+	if x != nil {
+		return x.Consistency
+	}
+	return Consistency_CONSISTENCY_UNSPECIFIED
+}
+
+// Response of GetVendor.
+type GetVendorResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The vendor.
+	Vendor        *Vendor `protobuf:"bytes,1,opt,name=vendor,proto3" json:"vendor,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetVendorResponse) Reset() {
+	*x = GetVendorResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[67]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetVendorResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetVendorResponse) ProtoMessage() {}
+
+func (x *GetVendorResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[67]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetVendorResponse.ProtoReflect.Descriptor instead.
+func (*GetVendorResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{67}
+}
+
+func (x *GetVendorResponse) GetVendor() *Vendor {
+	if x != nil {
+		return x.Vendor
+	}
+	return nil
+}
+
+// Request of CreateVendor.
+type CreateVendorRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// The vendor to create.
+	Vendor *Vendor `protobuf:"bytes,2,opt,name=vendor,proto3" json:"vendor,omitempty"`
+	// Makes a retried request return the first result instead of writing twice.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateVendorRequest) Reset() {
+	*x = CreateVendorRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[68]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateVendorRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateVendorRequest) ProtoMessage() {}
+
+func (x *CreateVendorRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[68]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateVendorRequest.ProtoReflect.Descriptor instead.
+func (*CreateVendorRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{68}
+}
+
+func (x *CreateVendorRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *CreateVendorRequest) GetVendor() *Vendor {
+	if x != nil {
+		return x.Vendor
+	}
+	return nil
+}
+
+func (x *CreateVendorRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response of CreateVendor.
+type CreateVendorResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The created vendor, as the system stored it.
+	Vendor        *Vendor `protobuf:"bytes,1,opt,name=vendor,proto3" json:"vendor,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateVendorResponse) Reset() {
+	*x = CreateVendorResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[69]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateVendorResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateVendorResponse) ProtoMessage() {}
+
+func (x *CreateVendorResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[69]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateVendorResponse.ProtoReflect.Descriptor instead.
+func (*CreateVendorResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{69}
+}
+
+func (x *CreateVendorResponse) GetVendor() *Vendor {
+	if x != nil {
+		return x.Vendor
+	}
+	return nil
+}
+
+// Request of UpdateVendor.
+type UpdateVendorRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// The vendor, with its id and the fields to change.
+	Vendor *Vendor `protobuf:"bytes,2,opt,name=vendor,proto3" json:"vendor,omitempty"`
+	// The fields to change; empty means every field given.
+	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,3,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	// Makes a retried request return the first result instead of writing twice.
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateVendorRequest) Reset() {
+	*x = UpdateVendorRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[70]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateVendorRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateVendorRequest) ProtoMessage() {}
+
+func (x *UpdateVendorRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[70]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateVendorRequest.ProtoReflect.Descriptor instead.
+func (*UpdateVendorRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{70}
+}
+
+func (x *UpdateVendorRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *UpdateVendorRequest) GetVendor() *Vendor {
+	if x != nil {
+		return x.Vendor
+	}
+	return nil
+}
+
+func (x *UpdateVendorRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+func (x *UpdateVendorRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response of UpdateVendor.
+type UpdateVendorResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The changed vendor.
+	Vendor        *Vendor `protobuf:"bytes,1,opt,name=vendor,proto3" json:"vendor,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateVendorResponse) Reset() {
+	*x = UpdateVendorResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[71]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateVendorResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateVendorResponse) ProtoMessage() {}
+
+func (x *UpdateVendorResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[71]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateVendorResponse.ProtoReflect.Descriptor instead.
+func (*UpdateVendorResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{71}
+}
+
+func (x *UpdateVendorResponse) GetVendor() *Vendor {
+	if x != nil {
+		return x.Vendor
+	}
+	return nil
+}
+
+// Request of DeleteVendor.
+type DeleteVendorRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// The vendor's id.
+	Id string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	// Makes a retried request return the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteVendorRequest) Reset() {
+	*x = DeleteVendorRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[72]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteVendorRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteVendorRequest) ProtoMessage() {}
+
+func (x *DeleteVendorRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[72]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteVendorRequest.ProtoReflect.Descriptor instead.
+func (*DeleteVendorRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{72}
+}
+
+func (x *DeleteVendorRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *DeleteVendorRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *DeleteVendorRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response of DeleteVendor.
+type DeleteVendorResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteVendorResponse) Reset() {
+	*x = DeleteVendorResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[73]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteVendorResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteVendorResponse) ProtoMessage() {}
+
+func (x *DeleteVendorResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[73]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteVendorResponse.ProtoReflect.Descriptor instead.
+func (*DeleteVendorResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{73}
+}
+
+// Request of ListUsers.
+type ListUsersRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// Most records to return; 0 means 100, and at most 1000 are returned.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page.
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// AIP-160 subset: `update_time > "2026-01-01T00:00:00Z"`, `status = "OPEN"`, joined by AND.
+	Filter string `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
+	// `create_time` (the default), `update_time`, either with ` desc`.
+	OrderBy string `protobuf:"bytes,5,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
+	// Include records deleted in the system.
+	ShowDeleted bool `protobuf:"varint,6,opt,name=show_deleted,json=showDeleted,proto3" json:"show_deleted,omitempty"`
+	// BASIC by default; FULL adds remote_data.
+	View View `protobuf:"varint,7,opt,name=view,proto3,enum=millwright.entity.v1.View" json:"view,omitempty"`
+	// STORED by default; LIVE reads through the system.
+	Consistency   Consistency `protobuf:"varint,8,opt,name=consistency,proto3,enum=millwright.entity.v1.Consistency" json:"consistency,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListUsersRequest) Reset() {
+	*x = ListUsersRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[74]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListUsersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListUsersRequest) ProtoMessage() {}
+
+func (x *ListUsersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[74]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListUsersRequest.ProtoReflect.Descriptor instead.
+func (*ListUsersRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{74}
+}
+
+func (x *ListUsersRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *ListUsersRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListUsersRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListUsersRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+func (x *ListUsersRequest) GetOrderBy() string {
+	if x != nil {
+		return x.OrderBy
+	}
+	return ""
+}
+
+func (x *ListUsersRequest) GetShowDeleted() bool {
+	if x != nil {
+		return x.ShowDeleted
+	}
+	return false
+}
+
+func (x *ListUsersRequest) GetView() View {
+	if x != nil {
+		return x.View
+	}
+	return View_VIEW_UNSPECIFIED
+}
+
+func (x *ListUsersRequest) GetConsistency() Consistency {
+	if x != nil {
+		return x.Consistency
+	}
+	return Consistency_CONSISTENCY_UNSPECIFIED
+}
+
+// Response of ListUsers.
+type ListUsersResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The users.
+	Users []*User `protobuf:"bytes,1,rep,name=users,proto3" json:"users,omitempty"`
+	// Token of the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListUsersResponse) Reset() {
+	*x = ListUsersResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[75]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListUsersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListUsersResponse) ProtoMessage() {}
+
+func (x *ListUsersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[75]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListUsersResponse.ProtoReflect.Descriptor instead.
+func (*ListUsersResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{75}
+}
+
+func (x *ListUsersResponse) GetUsers() []*User {
+	if x != nil {
+		return x.Users
+	}
+	return nil
+}
+
+func (x *ListUsersResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// Request of GetUser.
+type GetUserRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// The user's id.
+	Id string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	// BASIC by default; FULL adds remote_data.
+	View View `protobuf:"varint,3,opt,name=view,proto3,enum=millwright.entity.v1.View" json:"view,omitempty"`
+	// STORED by default; LIVE reads through the system.
+	Consistency   Consistency `protobuf:"varint,4,opt,name=consistency,proto3,enum=millwright.entity.v1.Consistency" json:"consistency,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetUserRequest) Reset() {
+	*x = GetUserRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[76]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetUserRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetUserRequest) ProtoMessage() {}
+
+func (x *GetUserRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[76]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetUserRequest.ProtoReflect.Descriptor instead.
+func (*GetUserRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{76}
+}
+
+func (x *GetUserRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *GetUserRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *GetUserRequest) GetView() View {
+	if x != nil {
+		return x.View
+	}
+	return View_VIEW_UNSPECIFIED
+}
+
+func (x *GetUserRequest) GetConsistency() Consistency {
+	if x != nil {
+		return x.Consistency
+	}
+	return Consistency_CONSISTENCY_UNSPECIFIED
+}
+
+// Response of GetUser.
+type GetUserResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The user.
+	User          *User `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetUserResponse) Reset() {
+	*x = GetUserResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[77]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetUserResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetUserResponse) ProtoMessage() {}
+
+func (x *GetUserResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[77]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetUserResponse.ProtoReflect.Descriptor instead.
+func (*GetUserResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{77}
+}
+
+func (x *GetUserResponse) GetUser() *User {
+	if x != nil {
+		return x.User
+	}
+	return nil
+}
+
+// Request of CreateUser.
+type CreateUserRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// The user to create.
+	User *User `protobuf:"bytes,2,opt,name=user,proto3" json:"user,omitempty"`
+	// Makes a retried request return the first result instead of writing twice.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateUserRequest) Reset() {
+	*x = CreateUserRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[78]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateUserRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateUserRequest) ProtoMessage() {}
+
+func (x *CreateUserRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[78]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateUserRequest.ProtoReflect.Descriptor instead.
+func (*CreateUserRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{78}
+}
+
+func (x *CreateUserRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *CreateUserRequest) GetUser() *User {
+	if x != nil {
+		return x.User
+	}
+	return nil
+}
+
+func (x *CreateUserRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response of CreateUser.
+type CreateUserResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The created user, as the system stored it.
+	User          *User `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateUserResponse) Reset() {
+	*x = CreateUserResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[79]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateUserResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateUserResponse) ProtoMessage() {}
+
+func (x *CreateUserResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[79]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateUserResponse.ProtoReflect.Descriptor instead.
+func (*CreateUserResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{79}
+}
+
+func (x *CreateUserResponse) GetUser() *User {
+	if x != nil {
+		return x.User
+	}
+	return nil
+}
+
+// Request of UpdateUser.
+type UpdateUserRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// The user, with its id and the fields to change.
+	User *User `protobuf:"bytes,2,opt,name=user,proto3" json:"user,omitempty"`
+	// The fields to change; empty means every field given.
+	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,3,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	// Makes a retried request return the first result instead of writing twice.
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateUserRequest) Reset() {
+	*x = UpdateUserRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[80]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateUserRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateUserRequest) ProtoMessage() {}
+
+func (x *UpdateUserRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[80]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateUserRequest.ProtoReflect.Descriptor instead.
+func (*UpdateUserRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{80}
+}
+
+func (x *UpdateUserRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *UpdateUserRequest) GetUser() *User {
+	if x != nil {
+		return x.User
+	}
+	return nil
+}
+
+func (x *UpdateUserRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+func (x *UpdateUserRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response of UpdateUser.
+type UpdateUserResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The changed user.
+	User          *User `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateUserResponse) Reset() {
+	*x = UpdateUserResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[81]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateUserResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateUserResponse) ProtoMessage() {}
+
+func (x *UpdateUserResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[81]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateUserResponse.ProtoReflect.Descriptor instead.
+func (*UpdateUserResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{81}
+}
+
+func (x *UpdateUserResponse) GetUser() *User {
+	if x != nil {
+		return x.User
+	}
+	return nil
+}
+
+// Request of DeleteUser.
+type DeleteUserRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// The user's id.
+	Id string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	// Makes a retried request return the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteUserRequest) Reset() {
+	*x = DeleteUserRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[82]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteUserRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteUserRequest) ProtoMessage() {}
+
+func (x *DeleteUserRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[82]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteUserRequest.ProtoReflect.Descriptor instead.
+func (*DeleteUserRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{82}
+}
+
+func (x *DeleteUserRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *DeleteUserRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *DeleteUserRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response of DeleteUser.
+type DeleteUserResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteUserResponse) Reset() {
+	*x = DeleteUserResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[83]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteUserResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteUserResponse) ProtoMessage() {}
+
+func (x *DeleteUserResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[83]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteUserResponse.ProtoReflect.Descriptor instead.
+func (*DeleteUserResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{83}
+}
+
+// Request of SetWorkOrderStatus.
+type SetWorkOrderStatusRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// The work order's id.
+	Id string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	// The new unified status.
+	Status WorkOrder_Status `protobuf:"varint,3,opt,name=status,proto3,enum=millwright.entity.v1.WorkOrder_Status" json:"status,omitempty"`
+	// A note recorded with the change, where the system keeps one.
+	Note string `protobuf:"bytes,4,opt,name=note,proto3" json:"note,omitempty"`
+	// Makes a retried request return the first result.
+	RequestId     string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetWorkOrderStatusRequest) Reset() {
+	*x = SetWorkOrderStatusRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[84]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetWorkOrderStatusRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetWorkOrderStatusRequest) ProtoMessage() {}
+
+func (x *SetWorkOrderStatusRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[84]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetWorkOrderStatusRequest.ProtoReflect.Descriptor instead.
+func (*SetWorkOrderStatusRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{84}
+}
+
+func (x *SetWorkOrderStatusRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *SetWorkOrderStatusRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *SetWorkOrderStatusRequest) GetStatus() WorkOrder_Status {
+	if x != nil {
+		return x.Status
+	}
+	return WorkOrder_STATUS_UNSPECIFIED
+}
+
+func (x *SetWorkOrderStatusRequest) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+func (x *SetWorkOrderStatusRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response of SetWorkOrderStatus.
+type SetWorkOrderStatusResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The work order.
+	WorkOrder     *WorkOrder `protobuf:"bytes,1,opt,name=work_order,json=workOrder,proto3" json:"work_order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetWorkOrderStatusResponse) Reset() {
+	*x = SetWorkOrderStatusResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[85]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetWorkOrderStatusResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetWorkOrderStatusResponse) ProtoMessage() {}
+
+func (x *SetWorkOrderStatusResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[85]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetWorkOrderStatusResponse.ProtoReflect.Descriptor instead.
+func (*SetWorkOrderStatusResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{85}
+}
+
+func (x *SetWorkOrderStatusResponse) GetWorkOrder() *WorkOrder {
+	if x != nil {
+		return x.WorkOrder
+	}
+	return nil
+}
+
+// Request of SetPurchaseOrderStatus.
+type SetPurchaseOrderStatusRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// The purchase order's id.
+	Id string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	// The new unified status.
+	Status PurchaseOrder_Status `protobuf:"varint,3,opt,name=status,proto3,enum=millwright.entity.v1.PurchaseOrder_Status" json:"status,omitempty"`
+	// A note recorded with the change, where the system keeps one.
+	Note string `protobuf:"bytes,4,opt,name=note,proto3" json:"note,omitempty"`
+	// Makes a retried request return the first result.
+	RequestId     string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetPurchaseOrderStatusRequest) Reset() {
+	*x = SetPurchaseOrderStatusRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[86]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetPurchaseOrderStatusRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetPurchaseOrderStatusRequest) ProtoMessage() {}
+
+func (x *SetPurchaseOrderStatusRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[86]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetPurchaseOrderStatusRequest.ProtoReflect.Descriptor instead.
+func (*SetPurchaseOrderStatusRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{86}
+}
+
+func (x *SetPurchaseOrderStatusRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *SetPurchaseOrderStatusRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *SetPurchaseOrderStatusRequest) GetStatus() PurchaseOrder_Status {
+	if x != nil {
+		return x.Status
+	}
+	return PurchaseOrder_STATUS_UNSPECIFIED
+}
+
+func (x *SetPurchaseOrderStatusRequest) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+func (x *SetPurchaseOrderStatusRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response of SetPurchaseOrderStatus.
+type SetPurchaseOrderStatusResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The purchase order.
+	PurchaseOrder *PurchaseOrder `protobuf:"bytes,1,opt,name=purchase_order,json=purchaseOrder,proto3" json:"purchase_order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetPurchaseOrderStatusResponse) Reset() {
+	*x = SetPurchaseOrderStatusResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[87]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetPurchaseOrderStatusResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetPurchaseOrderStatusResponse) ProtoMessage() {}
+
+func (x *SetPurchaseOrderStatusResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[87]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetPurchaseOrderStatusResponse.ProtoReflect.Descriptor instead.
+func (*SetPurchaseOrderStatusResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{87}
+}
+
+func (x *SetPurchaseOrderStatusResponse) GetPurchaseOrder() *PurchaseOrder {
+	if x != nil {
+		return x.PurchaseOrder
+	}
+	return nil
+}
+
+// Request of AdjustInventoryLevel.
+type AdjustInventoryLevelRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// The inventory level's id.
+	Id string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	// The quantity to add, an exact decimal; negative removes.
+	Delta string `protobuf:"bytes,3,opt,name=delta,proto3" json:"delta,omitempty"`
+	// Why: a count correction, damage, a receipt ...
+	Reason string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Makes a retried request return the first result instead of adjusting twice.
+	RequestId     string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdjustInventoryLevelRequest) Reset() {
+	*x = AdjustInventoryLevelRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[88]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdjustInventoryLevelRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdjustInventoryLevelRequest) ProtoMessage() {}
+
+func (x *AdjustInventoryLevelRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[88]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdjustInventoryLevelRequest.ProtoReflect.Descriptor instead.
+func (*AdjustInventoryLevelRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{88}
+}
+
+func (x *AdjustInventoryLevelRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *AdjustInventoryLevelRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *AdjustInventoryLevelRequest) GetDelta() string {
+	if x != nil {
+		return x.Delta
+	}
+	return ""
+}
+
+func (x *AdjustInventoryLevelRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *AdjustInventoryLevelRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response of AdjustInventoryLevel.
+type AdjustInventoryLevelResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The inventory level after the adjustment.
+	InventoryLevel *InventoryLevel `protobuf:"bytes,1,opt,name=inventory_level,json=inventoryLevel,proto3" json:"inventory_level,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *AdjustInventoryLevelResponse) Reset() {
+	*x = AdjustInventoryLevelResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[89]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdjustInventoryLevelResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdjustInventoryLevelResponse) ProtoMessage() {}
+
+func (x *AdjustInventoryLevelResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[89]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdjustInventoryLevelResponse.ProtoReflect.Descriptor instead.
+func (*AdjustInventoryLevelResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{89}
+}
+
+func (x *AdjustInventoryLevelResponse) GetInventoryLevel() *InventoryLevel {
+	if x != nil {
+		return x.InventoryLevel
+	}
+	return nil
+}
+
+// Request of Passthrough.
+type PassthroughRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connection's id.
+	Connection string `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// The HTTP method.
+	Method string `protobuf:"bytes,2,opt,name=method,proto3" json:"method,omitempty"`
+	// The path, relative to the system's base URL, such as
+	// `/maximo/api/os/mxapiwo`. A path that would leave that host is refused.
+	Path string `protobuf:"bytes,3,opt,name=path,proto3" json:"path,omitempty"`
+	// Query parameters.
+	Query map[string]string `protobuf:"bytes,4,rep,name=query,proto3" json:"query,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Headers; the connector adds authentication.
+	Headers map[string]string `protobuf:"bytes,5,rep,name=headers,proto3" json:"headers,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// The request body, as text.
+	Body          string `protobuf:"bytes,6,opt,name=body,proto3" json:"body,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PassthroughRequest) Reset() {
+	*x = PassthroughRequest{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[90]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PassthroughRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PassthroughRequest) ProtoMessage() {}
+
+func (x *PassthroughRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[90]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PassthroughRequest.ProtoReflect.Descriptor instead.
+func (*PassthroughRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{90}
+}
+
+func (x *PassthroughRequest) GetConnection() string {
+	if x != nil {
+		return x.Connection
+	}
+	return ""
+}
+
+func (x *PassthroughRequest) GetMethod() string {
+	if x != nil {
+		return x.Method
+	}
+	return ""
+}
+
+func (x *PassthroughRequest) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *PassthroughRequest) GetQuery() map[string]string {
+	if x != nil {
+		return x.Query
+	}
+	return nil
+}
+
+func (x *PassthroughRequest) GetHeaders() map[string]string {
+	if x != nil {
+		return x.Headers
+	}
+	return nil
+}
+
+func (x *PassthroughRequest) GetBody() string {
+	if x != nil {
+		return x.Body
+	}
+	return ""
+}
+
+// Response of Passthrough.
+type PassthroughResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The system's HTTP status code.
+	StatusCode int32 `protobuf:"varint,1,opt,name=status_code,json=statusCode,proto3" json:"status_code,omitempty"`
+	// The system's response headers.
+	Headers map[string]string `protobuf:"bytes,2,rep,name=headers,proto3" json:"headers,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// The system's response body, as text.
+	Body          string `protobuf:"bytes,3,opt,name=body,proto3" json:"body,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PassthroughResponse) Reset() {
+	*x = PassthroughResponse{}
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[91]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PassthroughResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PassthroughResponse) ProtoMessage() {}
+
+func (x *PassthroughResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_entity_v1_entity_service_proto_msgTypes[91]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PassthroughResponse.ProtoReflect.Descriptor instead.
+func (*PassthroughResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_entity_v1_entity_service_proto_rawDescGZIP(), []int{91}
+}
+
+func (x *PassthroughResponse) GetStatusCode() int32 {
+	if x != nil {
+		return x.StatusCode
+	}
+	return 0
+}
+
+func (x *PassthroughResponse) GetHeaders() map[string]string {
+	if x != nil {
+		return x.Headers
+	}
+	return nil
+}
+
+func (x *PassthroughResponse) GetBody() string {
+	if x != nil {
+		return x.Body
+	}
+	return ""
+}
+
 var File_millwright_entity_v1_entity_service_proto protoreflect.FileDescriptor
 
 const file_millwright_entity_v1_entity_service_proto_rawDesc = "" +
 	"\n" +
-	")millwright/entity/v1/entity_service.proto\x12\x14millwright.entity.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a!millwright/entity/v1/system.proto\"P\n" +
+	")millwright/entity/v1/entity_service.proto\x12\x14millwright.entity.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\"millwright/entity/v1/records.proto\x1a!millwright/entity/v1/system.proto\"P\n" +
 	"\x12ListSystemsRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
@@ -239,10 +5684,543 @@ const file_millwright_entity_v1_entity_service_proto_rawDesc = "" +
 	"\x10GetSystemRequest\x12\x1b\n" +
 	"\x06system\x18\x01 \x01(\tB\x03\xe0A\x02R\x06system\"I\n" +
 	"\x11GetSystemResponse\x124\n" +
-	"\x06system\x18\x01 \x01(\v2\x1c.millwright.entity.v1.SystemR\x06system2\x84\x02\n" +
+	"\x06system\x18\x01 \x01(\v2\x1c.millwright.entity.v1.SystemR\x06system\"\xc3\x02\n" +
+	"\x15ListWorkOrdersRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\x12\x16\n" +
+	"\x06filter\x18\x04 \x01(\tR\x06filter\x12\x19\n" +
+	"\border_by\x18\x05 \x01(\tR\aorderBy\x12!\n" +
+	"\fshow_deleted\x18\x06 \x01(\bR\vshowDeleted\x12.\n" +
+	"\x04view\x18\a \x01(\x0e2\x1a.millwright.entity.v1.ViewR\x04view\x12C\n" +
+	"\vconsistency\x18\b \x01(\x0e2!.millwright.entity.v1.ConsistencyR\vconsistency\"\x82\x01\n" +
+	"\x16ListWorkOrdersResponse\x12@\n" +
+	"\vwork_orders\x18\x01 \x03(\v2\x1f.millwright.entity.v1.WorkOrderR\n" +
+	"workOrders\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xc4\x01\n" +
+	"\x13GetWorkOrderRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x12\x13\n" +
+	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x02R\x02id\x12.\n" +
+	"\x04view\x18\x03 \x01(\x0e2\x1a.millwright.entity.v1.ViewR\x04view\x12C\n" +
+	"\vconsistency\x18\x04 \x01(\x0e2!.millwright.entity.v1.ConsistencyR\vconsistency\"V\n" +
+	"\x14GetWorkOrderResponse\x12>\n" +
+	"\n" +
+	"work_order\x18\x01 \x01(\v2\x1f.millwright.entity.v1.WorkOrderR\tworkOrder\"\xa1\x01\n" +
+	"\x16CreateWorkOrderRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x12C\n" +
+	"\n" +
+	"work_order\x18\x02 \x01(\v2\x1f.millwright.entity.v1.WorkOrderB\x03\xe0A\x02R\tworkOrder\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"Y\n" +
+	"\x17CreateWorkOrderResponse\x12>\n" +
+	"\n" +
+	"work_order\x18\x01 \x01(\v2\x1f.millwright.entity.v1.WorkOrderR\tworkOrder\"\xde\x01\n" +
+	"\x16UpdateWorkOrderRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x12C\n" +
+	"\n" +
+	"work_order\x18\x02 \x01(\v2\x1f.millwright.entity.v1.WorkOrderB\x03\xe0A\x02R\tworkOrder\x12;\n" +
+	"\vupdate_mask\x18\x03 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tR\trequestId\"Y\n" +
+	"\x17UpdateWorkOrderResponse\x12>\n" +
+	"\n" +
+	"work_order\x18\x01 \x01(\v2\x1f.millwright.entity.v1.WorkOrderR\tworkOrder\"q\n" +
+	"\x16DeleteWorkOrderRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x12\x13\n" +
+	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x02R\x02id\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"\x19\n" +
+	"\x17DeleteWorkOrderResponse\"\xbf\x02\n" +
+	"\x11ListAssetsRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\x12\x16\n" +
+	"\x06filter\x18\x04 \x01(\tR\x06filter\x12\x19\n" +
+	"\border_by\x18\x05 \x01(\tR\aorderBy\x12!\n" +
+	"\fshow_deleted\x18\x06 \x01(\bR\vshowDeleted\x12.\n" +
+	"\x04view\x18\a \x01(\x0e2\x1a.millwright.entity.v1.ViewR\x04view\x12C\n" +
+	"\vconsistency\x18\b \x01(\x0e2!.millwright.entity.v1.ConsistencyR\vconsistency\"q\n" +
+	"\x12ListAssetsResponse\x123\n" +
+	"\x06assets\x18\x01 \x03(\v2\x1b.millwright.entity.v1.AssetR\x06assets\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xc0\x01\n" +
+	"\x0fGetAssetRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x12\x13\n" +
+	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x02R\x02id\x12.\n" +
+	"\x04view\x18\x03 \x01(\x0e2\x1a.millwright.entity.v1.ViewR\x04view\x12C\n" +
+	"\vconsistency\x18\x04 \x01(\x0e2!.millwright.entity.v1.ConsistencyR\vconsistency\"E\n" +
+	"\x10GetAssetResponse\x121\n" +
+	"\x05asset\x18\x01 \x01(\v2\x1b.millwright.entity.v1.AssetR\x05asset\"\x90\x01\n" +
+	"\x12CreateAssetRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x126\n" +
+	"\x05asset\x18\x02 \x01(\v2\x1b.millwright.entity.v1.AssetB\x03\xe0A\x02R\x05asset\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"H\n" +
+	"\x13CreateAssetResponse\x121\n" +
+	"\x05asset\x18\x01 \x01(\v2\x1b.millwright.entity.v1.AssetR\x05asset\"\xcd\x01\n" +
+	"\x12UpdateAssetRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x126\n" +
+	"\x05asset\x18\x02 \x01(\v2\x1b.millwright.entity.v1.AssetB\x03\xe0A\x02R\x05asset\x12;\n" +
+	"\vupdate_mask\x18\x03 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tR\trequestId\"H\n" +
+	"\x13UpdateAssetResponse\x121\n" +
+	"\x05asset\x18\x01 \x01(\v2\x1b.millwright.entity.v1.AssetR\x05asset\"m\n" +
+	"\x12DeleteAssetRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x12\x13\n" +
+	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x02R\x02id\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"\x15\n" +
+	"\x13DeleteAssetResponse\"\xc2\x02\n" +
+	"\x14ListLocationsRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\x12\x16\n" +
+	"\x06filter\x18\x04 \x01(\tR\x06filter\x12\x19\n" +
+	"\border_by\x18\x05 \x01(\tR\aorderBy\x12!\n" +
+	"\fshow_deleted\x18\x06 \x01(\bR\vshowDeleted\x12.\n" +
+	"\x04view\x18\a \x01(\x0e2\x1a.millwright.entity.v1.ViewR\x04view\x12C\n" +
+	"\vconsistency\x18\b \x01(\x0e2!.millwright.entity.v1.ConsistencyR\vconsistency\"}\n" +
+	"\x15ListLocationsResponse\x12<\n" +
+	"\tlocations\x18\x01 \x03(\v2\x1e.millwright.entity.v1.LocationR\tlocations\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xc3\x01\n" +
+	"\x12GetLocationRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x12\x13\n" +
+	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x02R\x02id\x12.\n" +
+	"\x04view\x18\x03 \x01(\x0e2\x1a.millwright.entity.v1.ViewR\x04view\x12C\n" +
+	"\vconsistency\x18\x04 \x01(\x0e2!.millwright.entity.v1.ConsistencyR\vconsistency\"Q\n" +
+	"\x13GetLocationResponse\x12:\n" +
+	"\blocation\x18\x01 \x01(\v2\x1e.millwright.entity.v1.LocationR\blocation\"\x9c\x01\n" +
+	"\x15CreateLocationRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x12?\n" +
+	"\blocation\x18\x02 \x01(\v2\x1e.millwright.entity.v1.LocationB\x03\xe0A\x02R\blocation\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"T\n" +
+	"\x16CreateLocationResponse\x12:\n" +
+	"\blocation\x18\x01 \x01(\v2\x1e.millwright.entity.v1.LocationR\blocation\"\xd9\x01\n" +
+	"\x15UpdateLocationRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x12?\n" +
+	"\blocation\x18\x02 \x01(\v2\x1e.millwright.entity.v1.LocationB\x03\xe0A\x02R\blocation\x12;\n" +
+	"\vupdate_mask\x18\x03 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tR\trequestId\"T\n" +
+	"\x16UpdateLocationResponse\x12:\n" +
+	"\blocation\x18\x01 \x01(\v2\x1e.millwright.entity.v1.LocationR\blocation\"p\n" +
+	"\x15DeleteLocationRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x12\x13\n" +
+	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x02R\x02id\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"\x18\n" +
+	"\x16DeleteLocationResponse\"\xbe\x02\n" +
+	"\x10ListPartsRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\x12\x16\n" +
+	"\x06filter\x18\x04 \x01(\tR\x06filter\x12\x19\n" +
+	"\border_by\x18\x05 \x01(\tR\aorderBy\x12!\n" +
+	"\fshow_deleted\x18\x06 \x01(\bR\vshowDeleted\x12.\n" +
+	"\x04view\x18\a \x01(\x0e2\x1a.millwright.entity.v1.ViewR\x04view\x12C\n" +
+	"\vconsistency\x18\b \x01(\x0e2!.millwright.entity.v1.ConsistencyR\vconsistency\"m\n" +
+	"\x11ListPartsResponse\x120\n" +
+	"\x05parts\x18\x01 \x03(\v2\x1a.millwright.entity.v1.PartR\x05parts\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xbf\x01\n" +
+	"\x0eGetPartRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x12\x13\n" +
+	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x02R\x02id\x12.\n" +
+	"\x04view\x18\x03 \x01(\x0e2\x1a.millwright.entity.v1.ViewR\x04view\x12C\n" +
+	"\vconsistency\x18\x04 \x01(\x0e2!.millwright.entity.v1.ConsistencyR\vconsistency\"A\n" +
+	"\x0fGetPartResponse\x12.\n" +
+	"\x04part\x18\x01 \x01(\v2\x1a.millwright.entity.v1.PartR\x04part\"\x8c\x01\n" +
+	"\x11CreatePartRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x123\n" +
+	"\x04part\x18\x02 \x01(\v2\x1a.millwright.entity.v1.PartB\x03\xe0A\x02R\x04part\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"D\n" +
+	"\x12CreatePartResponse\x12.\n" +
+	"\x04part\x18\x01 \x01(\v2\x1a.millwright.entity.v1.PartR\x04part\"\xc9\x01\n" +
+	"\x11UpdatePartRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x123\n" +
+	"\x04part\x18\x02 \x01(\v2\x1a.millwright.entity.v1.PartB\x03\xe0A\x02R\x04part\x12;\n" +
+	"\vupdate_mask\x18\x03 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tR\trequestId\"D\n" +
+	"\x12UpdatePartResponse\x12.\n" +
+	"\x04part\x18\x01 \x01(\v2\x1a.millwright.entity.v1.PartR\x04part\"l\n" +
+	"\x11DeletePartRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x12\x13\n" +
+	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x02R\x02id\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"\x14\n" +
+	"\x12DeletePartResponse\"\xc8\x02\n" +
+	"\x1aListInventoryLevelsRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\x12\x16\n" +
+	"\x06filter\x18\x04 \x01(\tR\x06filter\x12\x19\n" +
+	"\border_by\x18\x05 \x01(\tR\aorderBy\x12!\n" +
+	"\fshow_deleted\x18\x06 \x01(\bR\vshowDeleted\x12.\n" +
+	"\x04view\x18\a \x01(\x0e2\x1a.millwright.entity.v1.ViewR\x04view\x12C\n" +
+	"\vconsistency\x18\b \x01(\x0e2!.millwright.entity.v1.ConsistencyR\vconsistency\"\x96\x01\n" +
+	"\x1bListInventoryLevelsResponse\x12O\n" +
+	"\x10inventory_levels\x18\x01 \x03(\v2$.millwright.entity.v1.InventoryLevelR\x0finventoryLevels\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xc9\x01\n" +
+	"\x18GetInventoryLevelRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x12\x13\n" +
+	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x02R\x02id\x12.\n" +
+	"\x04view\x18\x03 \x01(\x0e2\x1a.millwright.entity.v1.ViewR\x04view\x12C\n" +
+	"\vconsistency\x18\x04 \x01(\x0e2!.millwright.entity.v1.ConsistencyR\vconsistency\"j\n" +
+	"\x19GetInventoryLevelResponse\x12M\n" +
+	"\x0finventory_level\x18\x01 \x01(\v2$.millwright.entity.v1.InventoryLevelR\x0einventoryLevel\"\xb5\x01\n" +
+	"\x1bCreateInventoryLevelRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x12R\n" +
+	"\x0finventory_level\x18\x02 \x01(\v2$.millwright.entity.v1.InventoryLevelB\x03\xe0A\x02R\x0einventoryLevel\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"m\n" +
+	"\x1cCreateInventoryLevelResponse\x12M\n" +
+	"\x0finventory_level\x18\x01 \x01(\v2$.millwright.entity.v1.InventoryLevelR\x0einventoryLevel\"\xf2\x01\n" +
+	"\x1bUpdateInventoryLevelRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x12R\n" +
+	"\x0finventory_level\x18\x02 \x01(\v2$.millwright.entity.v1.InventoryLevelB\x03\xe0A\x02R\x0einventoryLevel\x12;\n" +
+	"\vupdate_mask\x18\x03 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tR\trequestId\"m\n" +
+	"\x1cUpdateInventoryLevelResponse\x12M\n" +
+	"\x0finventory_level\x18\x01 \x01(\v2$.millwright.entity.v1.InventoryLevelR\x0einventoryLevel\"v\n" +
+	"\x1bDeleteInventoryLevelRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x12\x13\n" +
+	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x02R\x02id\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"\x1e\n" +
+	"\x1cDeleteInventoryLevelResponse\"\xc7\x02\n" +
+	"\x19ListPurchaseOrdersRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\x12\x16\n" +
+	"\x06filter\x18\x04 \x01(\tR\x06filter\x12\x19\n" +
+	"\border_by\x18\x05 \x01(\tR\aorderBy\x12!\n" +
+	"\fshow_deleted\x18\x06 \x01(\bR\vshowDeleted\x12.\n" +
+	"\x04view\x18\a \x01(\x0e2\x1a.millwright.entity.v1.ViewR\x04view\x12C\n" +
+	"\vconsistency\x18\b \x01(\x0e2!.millwright.entity.v1.ConsistencyR\vconsistency\"\x92\x01\n" +
+	"\x1aListPurchaseOrdersResponse\x12L\n" +
+	"\x0fpurchase_orders\x18\x01 \x03(\v2#.millwright.entity.v1.PurchaseOrderR\x0epurchaseOrders\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xc8\x01\n" +
+	"\x17GetPurchaseOrderRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x12\x13\n" +
+	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x02R\x02id\x12.\n" +
+	"\x04view\x18\x03 \x01(\x0e2\x1a.millwright.entity.v1.ViewR\x04view\x12C\n" +
+	"\vconsistency\x18\x04 \x01(\x0e2!.millwright.entity.v1.ConsistencyR\vconsistency\"f\n" +
+	"\x18GetPurchaseOrderResponse\x12J\n" +
+	"\x0epurchase_order\x18\x01 \x01(\v2#.millwright.entity.v1.PurchaseOrderR\rpurchaseOrder\"\xb1\x01\n" +
+	"\x1aCreatePurchaseOrderRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x12O\n" +
+	"\x0epurchase_order\x18\x02 \x01(\v2#.millwright.entity.v1.PurchaseOrderB\x03\xe0A\x02R\rpurchaseOrder\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"i\n" +
+	"\x1bCreatePurchaseOrderResponse\x12J\n" +
+	"\x0epurchase_order\x18\x01 \x01(\v2#.millwright.entity.v1.PurchaseOrderR\rpurchaseOrder\"\xee\x01\n" +
+	"\x1aUpdatePurchaseOrderRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x12O\n" +
+	"\x0epurchase_order\x18\x02 \x01(\v2#.millwright.entity.v1.PurchaseOrderB\x03\xe0A\x02R\rpurchaseOrder\x12;\n" +
+	"\vupdate_mask\x18\x03 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tR\trequestId\"i\n" +
+	"\x1bUpdatePurchaseOrderResponse\x12J\n" +
+	"\x0epurchase_order\x18\x01 \x01(\v2#.millwright.entity.v1.PurchaseOrderR\rpurchaseOrder\"u\n" +
+	"\x1aDeletePurchaseOrderRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x12\x13\n" +
+	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x02R\x02id\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"\x1d\n" +
+	"\x1bDeletePurchaseOrderResponse\"\xc0\x02\n" +
+	"\x12ListVendorsRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\x12\x16\n" +
+	"\x06filter\x18\x04 \x01(\tR\x06filter\x12\x19\n" +
+	"\border_by\x18\x05 \x01(\tR\aorderBy\x12!\n" +
+	"\fshow_deleted\x18\x06 \x01(\bR\vshowDeleted\x12.\n" +
+	"\x04view\x18\a \x01(\x0e2\x1a.millwright.entity.v1.ViewR\x04view\x12C\n" +
+	"\vconsistency\x18\b \x01(\x0e2!.millwright.entity.v1.ConsistencyR\vconsistency\"u\n" +
+	"\x13ListVendorsResponse\x126\n" +
+	"\avendors\x18\x01 \x03(\v2\x1c.millwright.entity.v1.VendorR\avendors\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xc1\x01\n" +
+	"\x10GetVendorRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x12\x13\n" +
+	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x02R\x02id\x12.\n" +
+	"\x04view\x18\x03 \x01(\x0e2\x1a.millwright.entity.v1.ViewR\x04view\x12C\n" +
+	"\vconsistency\x18\x04 \x01(\x0e2!.millwright.entity.v1.ConsistencyR\vconsistency\"I\n" +
+	"\x11GetVendorResponse\x124\n" +
+	"\x06vendor\x18\x01 \x01(\v2\x1c.millwright.entity.v1.VendorR\x06vendor\"\x94\x01\n" +
+	"\x13CreateVendorRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x129\n" +
+	"\x06vendor\x18\x02 \x01(\v2\x1c.millwright.entity.v1.VendorB\x03\xe0A\x02R\x06vendor\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"L\n" +
+	"\x14CreateVendorResponse\x124\n" +
+	"\x06vendor\x18\x01 \x01(\v2\x1c.millwright.entity.v1.VendorR\x06vendor\"\xd1\x01\n" +
+	"\x13UpdateVendorRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x129\n" +
+	"\x06vendor\x18\x02 \x01(\v2\x1c.millwright.entity.v1.VendorB\x03\xe0A\x02R\x06vendor\x12;\n" +
+	"\vupdate_mask\x18\x03 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tR\trequestId\"L\n" +
+	"\x14UpdateVendorResponse\x124\n" +
+	"\x06vendor\x18\x01 \x01(\v2\x1c.millwright.entity.v1.VendorR\x06vendor\"n\n" +
+	"\x13DeleteVendorRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x12\x13\n" +
+	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x02R\x02id\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"\x16\n" +
+	"\x14DeleteVendorResponse\"\xbe\x02\n" +
+	"\x10ListUsersRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\x12\x16\n" +
+	"\x06filter\x18\x04 \x01(\tR\x06filter\x12\x19\n" +
+	"\border_by\x18\x05 \x01(\tR\aorderBy\x12!\n" +
+	"\fshow_deleted\x18\x06 \x01(\bR\vshowDeleted\x12.\n" +
+	"\x04view\x18\a \x01(\x0e2\x1a.millwright.entity.v1.ViewR\x04view\x12C\n" +
+	"\vconsistency\x18\b \x01(\x0e2!.millwright.entity.v1.ConsistencyR\vconsistency\"m\n" +
+	"\x11ListUsersResponse\x120\n" +
+	"\x05users\x18\x01 \x03(\v2\x1a.millwright.entity.v1.UserR\x05users\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xbf\x01\n" +
+	"\x0eGetUserRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x12\x13\n" +
+	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x02R\x02id\x12.\n" +
+	"\x04view\x18\x03 \x01(\x0e2\x1a.millwright.entity.v1.ViewR\x04view\x12C\n" +
+	"\vconsistency\x18\x04 \x01(\x0e2!.millwright.entity.v1.ConsistencyR\vconsistency\"A\n" +
+	"\x0fGetUserResponse\x12.\n" +
+	"\x04user\x18\x01 \x01(\v2\x1a.millwright.entity.v1.UserR\x04user\"\x8c\x01\n" +
+	"\x11CreateUserRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x123\n" +
+	"\x04user\x18\x02 \x01(\v2\x1a.millwright.entity.v1.UserB\x03\xe0A\x02R\x04user\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"D\n" +
+	"\x12CreateUserResponse\x12.\n" +
+	"\x04user\x18\x01 \x01(\v2\x1a.millwright.entity.v1.UserR\x04user\"\xc9\x01\n" +
+	"\x11UpdateUserRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x123\n" +
+	"\x04user\x18\x02 \x01(\v2\x1a.millwright.entity.v1.UserB\x03\xe0A\x02R\x04user\x12;\n" +
+	"\vupdate_mask\x18\x03 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tR\trequestId\"D\n" +
+	"\x12UpdateUserResponse\x12.\n" +
+	"\x04user\x18\x01 \x01(\v2\x1a.millwright.entity.v1.UserR\x04user\"l\n" +
+	"\x11DeleteUserRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x12\x13\n" +
+	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x02R\x02id\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"\x14\n" +
+	"\x12DeleteUserResponse\"\xcd\x01\n" +
+	"\x19SetWorkOrderStatusRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x12\x13\n" +
+	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x02R\x02id\x12C\n" +
+	"\x06status\x18\x03 \x01(\x0e2&.millwright.entity.v1.WorkOrder.StatusB\x03\xe0A\x02R\x06status\x12\x12\n" +
+	"\x04note\x18\x04 \x01(\tR\x04note\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x05 \x01(\tR\trequestId\"\\\n" +
+	"\x1aSetWorkOrderStatusResponse\x12>\n" +
+	"\n" +
+	"work_order\x18\x01 \x01(\v2\x1f.millwright.entity.v1.WorkOrderR\tworkOrder\"\xd5\x01\n" +
+	"\x1dSetPurchaseOrderStatusRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x12\x13\n" +
+	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x02R\x02id\x12G\n" +
+	"\x06status\x18\x03 \x01(\x0e2*.millwright.entity.v1.PurchaseOrder.StatusB\x03\xe0A\x02R\x06status\x12\x12\n" +
+	"\x04note\x18\x04 \x01(\tR\x04note\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x05 \x01(\tR\trequestId\"l\n" +
+	"\x1eSetPurchaseOrderStatusResponse\x12J\n" +
+	"\x0epurchase_order\x18\x01 \x01(\v2#.millwright.entity.v1.PurchaseOrderR\rpurchaseOrder\"\xae\x01\n" +
+	"\x1bAdjustInventoryLevelRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x12\x13\n" +
+	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x02R\x02id\x12\x19\n" +
+	"\x05delta\x18\x03 \x01(\tB\x03\xe0A\x02R\x05delta\x12\x1b\n" +
+	"\x06reason\x18\x04 \x01(\tB\x03\xe0A\x02R\x06reason\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x05 \x01(\tR\trequestId\"m\n" +
+	"\x1cAdjustInventoryLevelResponse\x12M\n" +
+	"\x0finventory_level\x18\x01 \x01(\v2$.millwright.entity.v1.InventoryLevelR\x0einventoryLevel\"\x95\x03\n" +
+	"\x12PassthroughRequest\x12#\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"connection\x12\x1b\n" +
+	"\x06method\x18\x02 \x01(\tB\x03\xe0A\x02R\x06method\x12\x17\n" +
+	"\x04path\x18\x03 \x01(\tB\x03\xe0A\x02R\x04path\x12I\n" +
+	"\x05query\x18\x04 \x03(\v23.millwright.entity.v1.PassthroughRequest.QueryEntryR\x05query\x12O\n" +
+	"\aheaders\x18\x05 \x03(\v25.millwright.entity.v1.PassthroughRequest.HeadersEntryR\aheaders\x12\x12\n" +
+	"\x04body\x18\x06 \x01(\tR\x04body\x1a8\n" +
+	"\n" +
+	"QueryEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a:\n" +
+	"\fHeadersEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xd8\x01\n" +
+	"\x13PassthroughResponse\x12\x1f\n" +
+	"\vstatus_code\x18\x01 \x01(\x05R\n" +
+	"statusCode\x12P\n" +
+	"\aheaders\x18\x02 \x03(\v26.millwright.entity.v1.PassthroughResponse.HeadersEntryR\aheaders\x12\x12\n" +
+	"\x04body\x18\x03 \x01(\tR\x04body\x1a:\n" +
+	"\fHeadersEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x012\x8f;\n" +
 	"\rEntityService\x12w\n" +
 	"\vListSystems\x12(.millwright.entity.v1.ListSystemsRequest\x1a).millwright.entity.v1.ListSystemsResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\v/v1/systems\x12z\n" +
-	"\tGetSystem\x12&.millwright.entity.v1.GetSystemRequest\x1a'.millwright.entity.v1.GetSystemResponse\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/systems/{system}BKZIgithub.com/millwright-dev/millwright/gen/go/millwright/entity/v1;entityv1b\x06proto3"
+	"\tGetSystem\x12&.millwright.entity.v1.GetSystemRequest\x1a'.millwright.entity.v1.GetSystemResponse\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/systems/{system}\x12\x9c\x01\n" +
+	"\x0eListWorkOrders\x12+.millwright.entity.v1.ListWorkOrdersRequest\x1a,.millwright.entity.v1.ListWorkOrdersResponse\"/\x82\xd3\xe4\x93\x02)\x12'/v1/connections/{connection}/workOrders\x12\x9b\x01\n" +
+	"\fGetWorkOrder\x12).millwright.entity.v1.GetWorkOrderRequest\x1a*.millwright.entity.v1.GetWorkOrderResponse\"4\x82\xd3\xe4\x93\x02.\x12,/v1/connections/{connection}/workOrders/{id}\x12\xab\x01\n" +
+	"\x0fCreateWorkOrder\x12,.millwright.entity.v1.CreateWorkOrderRequest\x1a-.millwright.entity.v1.CreateWorkOrderResponse\";\x82\xd3\xe4\x93\x025:\n" +
+	"work_order\"'/v1/connections/{connection}/workOrders\x12\xbb\x01\n" +
+	"\x0fUpdateWorkOrder\x12,.millwright.entity.v1.UpdateWorkOrderRequest\x1a-.millwright.entity.v1.UpdateWorkOrderResponse\"K\x82\xd3\xe4\x93\x02E:\n" +
+	"work_order27/v1/connections/{connection}/workOrders/{work_order.id}\x12\xa4\x01\n" +
+	"\x0fDeleteWorkOrder\x12,.millwright.entity.v1.DeleteWorkOrderRequest\x1a-.millwright.entity.v1.DeleteWorkOrderResponse\"4\x82\xd3\xe4\x93\x02.*,/v1/connections/{connection}/workOrders/{id}\x12\x8c\x01\n" +
+	"\n" +
+	"ListAssets\x12'.millwright.entity.v1.ListAssetsRequest\x1a(.millwright.entity.v1.ListAssetsResponse\"+\x82\xd3\xe4\x93\x02%\x12#/v1/connections/{connection}/assets\x12\x8b\x01\n" +
+	"\bGetAsset\x12%.millwright.entity.v1.GetAssetRequest\x1a&.millwright.entity.v1.GetAssetResponse\"0\x82\xd3\xe4\x93\x02*\x12(/v1/connections/{connection}/assets/{id}\x12\x96\x01\n" +
+	"\vCreateAsset\x12(.millwright.entity.v1.CreateAssetRequest\x1a).millwright.entity.v1.CreateAssetResponse\"2\x82\xd3\xe4\x93\x02,:\x05asset\"#/v1/connections/{connection}/assets\x12\xa1\x01\n" +
+	"\vUpdateAsset\x12(.millwright.entity.v1.UpdateAssetRequest\x1a).millwright.entity.v1.UpdateAssetResponse\"=\x82\xd3\xe4\x93\x027:\x05asset2./v1/connections/{connection}/assets/{asset.id}\x12\x94\x01\n" +
+	"\vDeleteAsset\x12(.millwright.entity.v1.DeleteAssetRequest\x1a).millwright.entity.v1.DeleteAssetResponse\"0\x82\xd3\xe4\x93\x02**(/v1/connections/{connection}/assets/{id}\x12\x98\x01\n" +
+	"\rListLocations\x12*.millwright.entity.v1.ListLocationsRequest\x1a+.millwright.entity.v1.ListLocationsResponse\".\x82\xd3\xe4\x93\x02(\x12&/v1/connections/{connection}/locations\x12\x97\x01\n" +
+	"\vGetLocation\x12(.millwright.entity.v1.GetLocationRequest\x1a).millwright.entity.v1.GetLocationResponse\"3\x82\xd3\xe4\x93\x02-\x12+/v1/connections/{connection}/locations/{id}\x12\xa5\x01\n" +
+	"\x0eCreateLocation\x12+.millwright.entity.v1.CreateLocationRequest\x1a,.millwright.entity.v1.CreateLocationResponse\"8\x82\xd3\xe4\x93\x022:\blocation\"&/v1/connections/{connection}/locations\x12\xb3\x01\n" +
+	"\x0eUpdateLocation\x12+.millwright.entity.v1.UpdateLocationRequest\x1a,.millwright.entity.v1.UpdateLocationResponse\"F\x82\xd3\xe4\x93\x02@:\blocation24/v1/connections/{connection}/locations/{location.id}\x12\xa0\x01\n" +
+	"\x0eDeleteLocation\x12+.millwright.entity.v1.DeleteLocationRequest\x1a,.millwright.entity.v1.DeleteLocationResponse\"3\x82\xd3\xe4\x93\x02-*+/v1/connections/{connection}/locations/{id}\x12\x88\x01\n" +
+	"\tListParts\x12&.millwright.entity.v1.ListPartsRequest\x1a'.millwright.entity.v1.ListPartsResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/v1/connections/{connection}/parts\x12\x87\x01\n" +
+	"\aGetPart\x12$.millwright.entity.v1.GetPartRequest\x1a%.millwright.entity.v1.GetPartResponse\"/\x82\xd3\xe4\x93\x02)\x12'/v1/connections/{connection}/parts/{id}\x12\x91\x01\n" +
+	"\n" +
+	"CreatePart\x12'.millwright.entity.v1.CreatePartRequest\x1a(.millwright.entity.v1.CreatePartResponse\"0\x82\xd3\xe4\x93\x02*:\x04part\"\"/v1/connections/{connection}/parts\x12\x9b\x01\n" +
+	"\n" +
+	"UpdatePart\x12'.millwright.entity.v1.UpdatePartRequest\x1a(.millwright.entity.v1.UpdatePartResponse\":\x82\xd3\xe4\x93\x024:\x04part2,/v1/connections/{connection}/parts/{part.id}\x12\x90\x01\n" +
+	"\n" +
+	"DeletePart\x12'.millwright.entity.v1.DeletePartRequest\x1a(.millwright.entity.v1.DeletePartResponse\"/\x82\xd3\xe4\x93\x02)*'/v1/connections/{connection}/parts/{id}\x12\xb0\x01\n" +
+	"\x13ListInventoryLevels\x120.millwright.entity.v1.ListInventoryLevelsRequest\x1a1.millwright.entity.v1.ListInventoryLevelsResponse\"4\x82\xd3\xe4\x93\x02.\x12,/v1/connections/{connection}/inventoryLevels\x12\xaf\x01\n" +
+	"\x11GetInventoryLevel\x12..millwright.entity.v1.GetInventoryLevelRequest\x1a/.millwright.entity.v1.GetInventoryLevelResponse\"9\x82\xd3\xe4\x93\x023\x121/v1/connections/{connection}/inventoryLevels/{id}\x12\xc4\x01\n" +
+	"\x14CreateInventoryLevel\x121.millwright.entity.v1.CreateInventoryLevelRequest\x1a2.millwright.entity.v1.CreateInventoryLevelResponse\"E\x82\xd3\xe4\x93\x02?:\x0finventory_level\",/v1/connections/{connection}/inventoryLevels\x12\xd9\x01\n" +
+	"\x14UpdateInventoryLevel\x121.millwright.entity.v1.UpdateInventoryLevelRequest\x1a2.millwright.entity.v1.UpdateInventoryLevelResponse\"Z\x82\xd3\xe4\x93\x02T:\x0finventory_level2A/v1/connections/{connection}/inventoryLevels/{inventory_level.id}\x12\xb8\x01\n" +
+	"\x14DeleteInventoryLevel\x121.millwright.entity.v1.DeleteInventoryLevelRequest\x1a2.millwright.entity.v1.DeleteInventoryLevelResponse\"9\x82\xd3\xe4\x93\x023*1/v1/connections/{connection}/inventoryLevels/{id}\x12\xac\x01\n" +
+	"\x12ListPurchaseOrders\x12/.millwright.entity.v1.ListPurchaseOrdersRequest\x1a0.millwright.entity.v1.ListPurchaseOrdersResponse\"3\x82\xd3\xe4\x93\x02-\x12+/v1/connections/{connection}/purchaseOrders\x12\xab\x01\n" +
+	"\x10GetPurchaseOrder\x12-.millwright.entity.v1.GetPurchaseOrderRequest\x1a..millwright.entity.v1.GetPurchaseOrderResponse\"8\x82\xd3\xe4\x93\x022\x120/v1/connections/{connection}/purchaseOrders/{id}\x12\xbf\x01\n" +
+	"\x13CreatePurchaseOrder\x120.millwright.entity.v1.CreatePurchaseOrderRequest\x1a1.millwright.entity.v1.CreatePurchaseOrderResponse\"C\x82\xd3\xe4\x93\x02=:\x0epurchase_order\"+/v1/connections/{connection}/purchaseOrders\x12\xd3\x01\n" +
+	"\x13UpdatePurchaseOrder\x120.millwright.entity.v1.UpdatePurchaseOrderRequest\x1a1.millwright.entity.v1.UpdatePurchaseOrderResponse\"W\x82\xd3\xe4\x93\x02Q:\x0epurchase_order2?/v1/connections/{connection}/purchaseOrders/{purchase_order.id}\x12\xb4\x01\n" +
+	"\x13DeletePurchaseOrder\x120.millwright.entity.v1.DeletePurchaseOrderRequest\x1a1.millwright.entity.v1.DeletePurchaseOrderResponse\"8\x82\xd3\xe4\x93\x022*0/v1/connections/{connection}/purchaseOrders/{id}\x12\x90\x01\n" +
+	"\vListVendors\x12(.millwright.entity.v1.ListVendorsRequest\x1a).millwright.entity.v1.ListVendorsResponse\",\x82\xd3\xe4\x93\x02&\x12$/v1/connections/{connection}/vendors\x12\x8f\x01\n" +
+	"\tGetVendor\x12&.millwright.entity.v1.GetVendorRequest\x1a'.millwright.entity.v1.GetVendorResponse\"1\x82\xd3\xe4\x93\x02+\x12)/v1/connections/{connection}/vendors/{id}\x12\x9b\x01\n" +
+	"\fCreateVendor\x12).millwright.entity.v1.CreateVendorRequest\x1a*.millwright.entity.v1.CreateVendorResponse\"4\x82\xd3\xe4\x93\x02.:\x06vendor\"$/v1/connections/{connection}/vendors\x12\xa7\x01\n" +
+	"\fUpdateVendor\x12).millwright.entity.v1.UpdateVendorRequest\x1a*.millwright.entity.v1.UpdateVendorResponse\"@\x82\xd3\xe4\x93\x02::\x06vendor20/v1/connections/{connection}/vendors/{vendor.id}\x12\x98\x01\n" +
+	"\fDeleteVendor\x12).millwright.entity.v1.DeleteVendorRequest\x1a*.millwright.entity.v1.DeleteVendorResponse\"1\x82\xd3\xe4\x93\x02+*)/v1/connections/{connection}/vendors/{id}\x12\x88\x01\n" +
+	"\tListUsers\x12&.millwright.entity.v1.ListUsersRequest\x1a'.millwright.entity.v1.ListUsersResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/v1/connections/{connection}/users\x12\x87\x01\n" +
+	"\aGetUser\x12$.millwright.entity.v1.GetUserRequest\x1a%.millwright.entity.v1.GetUserResponse\"/\x82\xd3\xe4\x93\x02)\x12'/v1/connections/{connection}/users/{id}\x12\x91\x01\n" +
+	"\n" +
+	"CreateUser\x12'.millwright.entity.v1.CreateUserRequest\x1a(.millwright.entity.v1.CreateUserResponse\"0\x82\xd3\xe4\x93\x02*:\x04user\"\"/v1/connections/{connection}/users\x12\x9b\x01\n" +
+	"\n" +
+	"UpdateUser\x12'.millwright.entity.v1.UpdateUserRequest\x1a(.millwright.entity.v1.UpdateUserResponse\":\x82\xd3\xe4\x93\x024:\x04user2,/v1/connections/{connection}/users/{user.id}\x12\x90\x01\n" +
+	"\n" +
+	"DeleteUser\x12'.millwright.entity.v1.DeleteUserRequest\x1a(.millwright.entity.v1.DeleteUserResponse\"/\x82\xd3\xe4\x93\x02)*'/v1/connections/{connection}/users/{id}\x12\xba\x01\n" +
+	"\x12SetWorkOrderStatus\x12/.millwright.entity.v1.SetWorkOrderStatusRequest\x1a0.millwright.entity.v1.SetWorkOrderStatusResponse\"A\x82\xd3\xe4\x93\x02;:\x01*\"6/v1/connections/{connection}/workOrders/{id}:setStatus\x12\xca\x01\n" +
+	"\x16SetPurchaseOrderStatus\x123.millwright.entity.v1.SetPurchaseOrderStatusRequest\x1a4.millwright.entity.v1.SetPurchaseOrderStatusResponse\"E\x82\xd3\xe4\x93\x02?:\x01*\":/v1/connections/{connection}/purchaseOrders/{id}:setStatus\x12\xc2\x01\n" +
+	"\x14AdjustInventoryLevel\x121.millwright.entity.v1.AdjustInventoryLevelRequest\x1a2.millwright.entity.v1.AdjustInventoryLevelResponse\"C\x82\xd3\xe4\x93\x02=:\x01*\"8/v1/connections/{connection}/inventoryLevels/{id}:adjust\x12\x97\x01\n" +
+	"\vPassthrough\x12(.millwright.entity.v1.PassthroughRequest\x1a).millwright.entity.v1.PassthroughResponse\"3\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/connections/{connection}:passthroughBKZIgithub.com/millwright-dev/millwright/gen/go/millwright/entity/v1;entityv1b\x06proto3"
 
 var (
 	file_millwright_entity_v1_entity_service_proto_rawDescOnce sync.Once
@@ -256,26 +6234,314 @@ func file_millwright_entity_v1_entity_service_proto_rawDescGZIP() []byte {
 	return file_millwright_entity_v1_entity_service_proto_rawDescData
 }
 
-var file_millwright_entity_v1_entity_service_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_millwright_entity_v1_entity_service_proto_msgTypes = make([]protoimpl.MessageInfo, 95)
 var file_millwright_entity_v1_entity_service_proto_goTypes = []any{
-	(*ListSystemsRequest)(nil),  // 0: millwright.entity.v1.ListSystemsRequest
-	(*ListSystemsResponse)(nil), // 1: millwright.entity.v1.ListSystemsResponse
-	(*GetSystemRequest)(nil),    // 2: millwright.entity.v1.GetSystemRequest
-	(*GetSystemResponse)(nil),   // 3: millwright.entity.v1.GetSystemResponse
-	(*System)(nil),              // 4: millwright.entity.v1.System
+	(*ListSystemsRequest)(nil),             // 0: millwright.entity.v1.ListSystemsRequest
+	(*ListSystemsResponse)(nil),            // 1: millwright.entity.v1.ListSystemsResponse
+	(*GetSystemRequest)(nil),               // 2: millwright.entity.v1.GetSystemRequest
+	(*GetSystemResponse)(nil),              // 3: millwright.entity.v1.GetSystemResponse
+	(*ListWorkOrdersRequest)(nil),          // 4: millwright.entity.v1.ListWorkOrdersRequest
+	(*ListWorkOrdersResponse)(nil),         // 5: millwright.entity.v1.ListWorkOrdersResponse
+	(*GetWorkOrderRequest)(nil),            // 6: millwright.entity.v1.GetWorkOrderRequest
+	(*GetWorkOrderResponse)(nil),           // 7: millwright.entity.v1.GetWorkOrderResponse
+	(*CreateWorkOrderRequest)(nil),         // 8: millwright.entity.v1.CreateWorkOrderRequest
+	(*CreateWorkOrderResponse)(nil),        // 9: millwright.entity.v1.CreateWorkOrderResponse
+	(*UpdateWorkOrderRequest)(nil),         // 10: millwright.entity.v1.UpdateWorkOrderRequest
+	(*UpdateWorkOrderResponse)(nil),        // 11: millwright.entity.v1.UpdateWorkOrderResponse
+	(*DeleteWorkOrderRequest)(nil),         // 12: millwright.entity.v1.DeleteWorkOrderRequest
+	(*DeleteWorkOrderResponse)(nil),        // 13: millwright.entity.v1.DeleteWorkOrderResponse
+	(*ListAssetsRequest)(nil),              // 14: millwright.entity.v1.ListAssetsRequest
+	(*ListAssetsResponse)(nil),             // 15: millwright.entity.v1.ListAssetsResponse
+	(*GetAssetRequest)(nil),                // 16: millwright.entity.v1.GetAssetRequest
+	(*GetAssetResponse)(nil),               // 17: millwright.entity.v1.GetAssetResponse
+	(*CreateAssetRequest)(nil),             // 18: millwright.entity.v1.CreateAssetRequest
+	(*CreateAssetResponse)(nil),            // 19: millwright.entity.v1.CreateAssetResponse
+	(*UpdateAssetRequest)(nil),             // 20: millwright.entity.v1.UpdateAssetRequest
+	(*UpdateAssetResponse)(nil),            // 21: millwright.entity.v1.UpdateAssetResponse
+	(*DeleteAssetRequest)(nil),             // 22: millwright.entity.v1.DeleteAssetRequest
+	(*DeleteAssetResponse)(nil),            // 23: millwright.entity.v1.DeleteAssetResponse
+	(*ListLocationsRequest)(nil),           // 24: millwright.entity.v1.ListLocationsRequest
+	(*ListLocationsResponse)(nil),          // 25: millwright.entity.v1.ListLocationsResponse
+	(*GetLocationRequest)(nil),             // 26: millwright.entity.v1.GetLocationRequest
+	(*GetLocationResponse)(nil),            // 27: millwright.entity.v1.GetLocationResponse
+	(*CreateLocationRequest)(nil),          // 28: millwright.entity.v1.CreateLocationRequest
+	(*CreateLocationResponse)(nil),         // 29: millwright.entity.v1.CreateLocationResponse
+	(*UpdateLocationRequest)(nil),          // 30: millwright.entity.v1.UpdateLocationRequest
+	(*UpdateLocationResponse)(nil),         // 31: millwright.entity.v1.UpdateLocationResponse
+	(*DeleteLocationRequest)(nil),          // 32: millwright.entity.v1.DeleteLocationRequest
+	(*DeleteLocationResponse)(nil),         // 33: millwright.entity.v1.DeleteLocationResponse
+	(*ListPartsRequest)(nil),               // 34: millwright.entity.v1.ListPartsRequest
+	(*ListPartsResponse)(nil),              // 35: millwright.entity.v1.ListPartsResponse
+	(*GetPartRequest)(nil),                 // 36: millwright.entity.v1.GetPartRequest
+	(*GetPartResponse)(nil),                // 37: millwright.entity.v1.GetPartResponse
+	(*CreatePartRequest)(nil),              // 38: millwright.entity.v1.CreatePartRequest
+	(*CreatePartResponse)(nil),             // 39: millwright.entity.v1.CreatePartResponse
+	(*UpdatePartRequest)(nil),              // 40: millwright.entity.v1.UpdatePartRequest
+	(*UpdatePartResponse)(nil),             // 41: millwright.entity.v1.UpdatePartResponse
+	(*DeletePartRequest)(nil),              // 42: millwright.entity.v1.DeletePartRequest
+	(*DeletePartResponse)(nil),             // 43: millwright.entity.v1.DeletePartResponse
+	(*ListInventoryLevelsRequest)(nil),     // 44: millwright.entity.v1.ListInventoryLevelsRequest
+	(*ListInventoryLevelsResponse)(nil),    // 45: millwright.entity.v1.ListInventoryLevelsResponse
+	(*GetInventoryLevelRequest)(nil),       // 46: millwright.entity.v1.GetInventoryLevelRequest
+	(*GetInventoryLevelResponse)(nil),      // 47: millwright.entity.v1.GetInventoryLevelResponse
+	(*CreateInventoryLevelRequest)(nil),    // 48: millwright.entity.v1.CreateInventoryLevelRequest
+	(*CreateInventoryLevelResponse)(nil),   // 49: millwright.entity.v1.CreateInventoryLevelResponse
+	(*UpdateInventoryLevelRequest)(nil),    // 50: millwright.entity.v1.UpdateInventoryLevelRequest
+	(*UpdateInventoryLevelResponse)(nil),   // 51: millwright.entity.v1.UpdateInventoryLevelResponse
+	(*DeleteInventoryLevelRequest)(nil),    // 52: millwright.entity.v1.DeleteInventoryLevelRequest
+	(*DeleteInventoryLevelResponse)(nil),   // 53: millwright.entity.v1.DeleteInventoryLevelResponse
+	(*ListPurchaseOrdersRequest)(nil),      // 54: millwright.entity.v1.ListPurchaseOrdersRequest
+	(*ListPurchaseOrdersResponse)(nil),     // 55: millwright.entity.v1.ListPurchaseOrdersResponse
+	(*GetPurchaseOrderRequest)(nil),        // 56: millwright.entity.v1.GetPurchaseOrderRequest
+	(*GetPurchaseOrderResponse)(nil),       // 57: millwright.entity.v1.GetPurchaseOrderResponse
+	(*CreatePurchaseOrderRequest)(nil),     // 58: millwright.entity.v1.CreatePurchaseOrderRequest
+	(*CreatePurchaseOrderResponse)(nil),    // 59: millwright.entity.v1.CreatePurchaseOrderResponse
+	(*UpdatePurchaseOrderRequest)(nil),     // 60: millwright.entity.v1.UpdatePurchaseOrderRequest
+	(*UpdatePurchaseOrderResponse)(nil),    // 61: millwright.entity.v1.UpdatePurchaseOrderResponse
+	(*DeletePurchaseOrderRequest)(nil),     // 62: millwright.entity.v1.DeletePurchaseOrderRequest
+	(*DeletePurchaseOrderResponse)(nil),    // 63: millwright.entity.v1.DeletePurchaseOrderResponse
+	(*ListVendorsRequest)(nil),             // 64: millwright.entity.v1.ListVendorsRequest
+	(*ListVendorsResponse)(nil),            // 65: millwright.entity.v1.ListVendorsResponse
+	(*GetVendorRequest)(nil),               // 66: millwright.entity.v1.GetVendorRequest
+	(*GetVendorResponse)(nil),              // 67: millwright.entity.v1.GetVendorResponse
+	(*CreateVendorRequest)(nil),            // 68: millwright.entity.v1.CreateVendorRequest
+	(*CreateVendorResponse)(nil),           // 69: millwright.entity.v1.CreateVendorResponse
+	(*UpdateVendorRequest)(nil),            // 70: millwright.entity.v1.UpdateVendorRequest
+	(*UpdateVendorResponse)(nil),           // 71: millwright.entity.v1.UpdateVendorResponse
+	(*DeleteVendorRequest)(nil),            // 72: millwright.entity.v1.DeleteVendorRequest
+	(*DeleteVendorResponse)(nil),           // 73: millwright.entity.v1.DeleteVendorResponse
+	(*ListUsersRequest)(nil),               // 74: millwright.entity.v1.ListUsersRequest
+	(*ListUsersResponse)(nil),              // 75: millwright.entity.v1.ListUsersResponse
+	(*GetUserRequest)(nil),                 // 76: millwright.entity.v1.GetUserRequest
+	(*GetUserResponse)(nil),                // 77: millwright.entity.v1.GetUserResponse
+	(*CreateUserRequest)(nil),              // 78: millwright.entity.v1.CreateUserRequest
+	(*CreateUserResponse)(nil),             // 79: millwright.entity.v1.CreateUserResponse
+	(*UpdateUserRequest)(nil),              // 80: millwright.entity.v1.UpdateUserRequest
+	(*UpdateUserResponse)(nil),             // 81: millwright.entity.v1.UpdateUserResponse
+	(*DeleteUserRequest)(nil),              // 82: millwright.entity.v1.DeleteUserRequest
+	(*DeleteUserResponse)(nil),             // 83: millwright.entity.v1.DeleteUserResponse
+	(*SetWorkOrderStatusRequest)(nil),      // 84: millwright.entity.v1.SetWorkOrderStatusRequest
+	(*SetWorkOrderStatusResponse)(nil),     // 85: millwright.entity.v1.SetWorkOrderStatusResponse
+	(*SetPurchaseOrderStatusRequest)(nil),  // 86: millwright.entity.v1.SetPurchaseOrderStatusRequest
+	(*SetPurchaseOrderStatusResponse)(nil), // 87: millwright.entity.v1.SetPurchaseOrderStatusResponse
+	(*AdjustInventoryLevelRequest)(nil),    // 88: millwright.entity.v1.AdjustInventoryLevelRequest
+	(*AdjustInventoryLevelResponse)(nil),   // 89: millwright.entity.v1.AdjustInventoryLevelResponse
+	(*PassthroughRequest)(nil),             // 90: millwright.entity.v1.PassthroughRequest
+	(*PassthroughResponse)(nil),            // 91: millwright.entity.v1.PassthroughResponse
+	nil,                                    // 92: millwright.entity.v1.PassthroughRequest.QueryEntry
+	nil,                                    // 93: millwright.entity.v1.PassthroughRequest.HeadersEntry
+	nil,                                    // 94: millwright.entity.v1.PassthroughResponse.HeadersEntry
+	(*System)(nil),                         // 95: millwright.entity.v1.System
+	(View)(0),                              // 96: millwright.entity.v1.View
+	(Consistency)(0),                       // 97: millwright.entity.v1.Consistency
+	(*WorkOrder)(nil),                      // 98: millwright.entity.v1.WorkOrder
+	(*fieldmaskpb.FieldMask)(nil),          // 99: google.protobuf.FieldMask
+	(*Asset)(nil),                          // 100: millwright.entity.v1.Asset
+	(*Location)(nil),                       // 101: millwright.entity.v1.Location
+	(*Part)(nil),                           // 102: millwright.entity.v1.Part
+	(*InventoryLevel)(nil),                 // 103: millwright.entity.v1.InventoryLevel
+	(*PurchaseOrder)(nil),                  // 104: millwright.entity.v1.PurchaseOrder
+	(*Vendor)(nil),                         // 105: millwright.entity.v1.Vendor
+	(*User)(nil),                           // 106: millwright.entity.v1.User
+	(WorkOrder_Status)(0),                  // 107: millwright.entity.v1.WorkOrder.Status
+	(PurchaseOrder_Status)(0),              // 108: millwright.entity.v1.PurchaseOrder.Status
 }
 var file_millwright_entity_v1_entity_service_proto_depIdxs = []int32{
-	4, // 0: millwright.entity.v1.ListSystemsResponse.systems:type_name -> millwright.entity.v1.System
-	4, // 1: millwright.entity.v1.GetSystemResponse.system:type_name -> millwright.entity.v1.System
-	0, // 2: millwright.entity.v1.EntityService.ListSystems:input_type -> millwright.entity.v1.ListSystemsRequest
-	2, // 3: millwright.entity.v1.EntityService.GetSystem:input_type -> millwright.entity.v1.GetSystemRequest
-	1, // 4: millwright.entity.v1.EntityService.ListSystems:output_type -> millwright.entity.v1.ListSystemsResponse
-	3, // 5: millwright.entity.v1.EntityService.GetSystem:output_type -> millwright.entity.v1.GetSystemResponse
-	4, // [4:6] is the sub-list for method output_type
-	2, // [2:4] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	95,  // 0: millwright.entity.v1.ListSystemsResponse.systems:type_name -> millwright.entity.v1.System
+	95,  // 1: millwright.entity.v1.GetSystemResponse.system:type_name -> millwright.entity.v1.System
+	96,  // 2: millwright.entity.v1.ListWorkOrdersRequest.view:type_name -> millwright.entity.v1.View
+	97,  // 3: millwright.entity.v1.ListWorkOrdersRequest.consistency:type_name -> millwright.entity.v1.Consistency
+	98,  // 4: millwright.entity.v1.ListWorkOrdersResponse.work_orders:type_name -> millwright.entity.v1.WorkOrder
+	96,  // 5: millwright.entity.v1.GetWorkOrderRequest.view:type_name -> millwright.entity.v1.View
+	97,  // 6: millwright.entity.v1.GetWorkOrderRequest.consistency:type_name -> millwright.entity.v1.Consistency
+	98,  // 7: millwright.entity.v1.GetWorkOrderResponse.work_order:type_name -> millwright.entity.v1.WorkOrder
+	98,  // 8: millwright.entity.v1.CreateWorkOrderRequest.work_order:type_name -> millwright.entity.v1.WorkOrder
+	98,  // 9: millwright.entity.v1.CreateWorkOrderResponse.work_order:type_name -> millwright.entity.v1.WorkOrder
+	98,  // 10: millwright.entity.v1.UpdateWorkOrderRequest.work_order:type_name -> millwright.entity.v1.WorkOrder
+	99,  // 11: millwright.entity.v1.UpdateWorkOrderRequest.update_mask:type_name -> google.protobuf.FieldMask
+	98,  // 12: millwright.entity.v1.UpdateWorkOrderResponse.work_order:type_name -> millwright.entity.v1.WorkOrder
+	96,  // 13: millwright.entity.v1.ListAssetsRequest.view:type_name -> millwright.entity.v1.View
+	97,  // 14: millwright.entity.v1.ListAssetsRequest.consistency:type_name -> millwright.entity.v1.Consistency
+	100, // 15: millwright.entity.v1.ListAssetsResponse.assets:type_name -> millwright.entity.v1.Asset
+	96,  // 16: millwright.entity.v1.GetAssetRequest.view:type_name -> millwright.entity.v1.View
+	97,  // 17: millwright.entity.v1.GetAssetRequest.consistency:type_name -> millwright.entity.v1.Consistency
+	100, // 18: millwright.entity.v1.GetAssetResponse.asset:type_name -> millwright.entity.v1.Asset
+	100, // 19: millwright.entity.v1.CreateAssetRequest.asset:type_name -> millwright.entity.v1.Asset
+	100, // 20: millwright.entity.v1.CreateAssetResponse.asset:type_name -> millwright.entity.v1.Asset
+	100, // 21: millwright.entity.v1.UpdateAssetRequest.asset:type_name -> millwright.entity.v1.Asset
+	99,  // 22: millwright.entity.v1.UpdateAssetRequest.update_mask:type_name -> google.protobuf.FieldMask
+	100, // 23: millwright.entity.v1.UpdateAssetResponse.asset:type_name -> millwright.entity.v1.Asset
+	96,  // 24: millwright.entity.v1.ListLocationsRequest.view:type_name -> millwright.entity.v1.View
+	97,  // 25: millwright.entity.v1.ListLocationsRequest.consistency:type_name -> millwright.entity.v1.Consistency
+	101, // 26: millwright.entity.v1.ListLocationsResponse.locations:type_name -> millwright.entity.v1.Location
+	96,  // 27: millwright.entity.v1.GetLocationRequest.view:type_name -> millwright.entity.v1.View
+	97,  // 28: millwright.entity.v1.GetLocationRequest.consistency:type_name -> millwright.entity.v1.Consistency
+	101, // 29: millwright.entity.v1.GetLocationResponse.location:type_name -> millwright.entity.v1.Location
+	101, // 30: millwright.entity.v1.CreateLocationRequest.location:type_name -> millwright.entity.v1.Location
+	101, // 31: millwright.entity.v1.CreateLocationResponse.location:type_name -> millwright.entity.v1.Location
+	101, // 32: millwright.entity.v1.UpdateLocationRequest.location:type_name -> millwright.entity.v1.Location
+	99,  // 33: millwright.entity.v1.UpdateLocationRequest.update_mask:type_name -> google.protobuf.FieldMask
+	101, // 34: millwright.entity.v1.UpdateLocationResponse.location:type_name -> millwright.entity.v1.Location
+	96,  // 35: millwright.entity.v1.ListPartsRequest.view:type_name -> millwright.entity.v1.View
+	97,  // 36: millwright.entity.v1.ListPartsRequest.consistency:type_name -> millwright.entity.v1.Consistency
+	102, // 37: millwright.entity.v1.ListPartsResponse.parts:type_name -> millwright.entity.v1.Part
+	96,  // 38: millwright.entity.v1.GetPartRequest.view:type_name -> millwright.entity.v1.View
+	97,  // 39: millwright.entity.v1.GetPartRequest.consistency:type_name -> millwright.entity.v1.Consistency
+	102, // 40: millwright.entity.v1.GetPartResponse.part:type_name -> millwright.entity.v1.Part
+	102, // 41: millwright.entity.v1.CreatePartRequest.part:type_name -> millwright.entity.v1.Part
+	102, // 42: millwright.entity.v1.CreatePartResponse.part:type_name -> millwright.entity.v1.Part
+	102, // 43: millwright.entity.v1.UpdatePartRequest.part:type_name -> millwright.entity.v1.Part
+	99,  // 44: millwright.entity.v1.UpdatePartRequest.update_mask:type_name -> google.protobuf.FieldMask
+	102, // 45: millwright.entity.v1.UpdatePartResponse.part:type_name -> millwright.entity.v1.Part
+	96,  // 46: millwright.entity.v1.ListInventoryLevelsRequest.view:type_name -> millwright.entity.v1.View
+	97,  // 47: millwright.entity.v1.ListInventoryLevelsRequest.consistency:type_name -> millwright.entity.v1.Consistency
+	103, // 48: millwright.entity.v1.ListInventoryLevelsResponse.inventory_levels:type_name -> millwright.entity.v1.InventoryLevel
+	96,  // 49: millwright.entity.v1.GetInventoryLevelRequest.view:type_name -> millwright.entity.v1.View
+	97,  // 50: millwright.entity.v1.GetInventoryLevelRequest.consistency:type_name -> millwright.entity.v1.Consistency
+	103, // 51: millwright.entity.v1.GetInventoryLevelResponse.inventory_level:type_name -> millwright.entity.v1.InventoryLevel
+	103, // 52: millwright.entity.v1.CreateInventoryLevelRequest.inventory_level:type_name -> millwright.entity.v1.InventoryLevel
+	103, // 53: millwright.entity.v1.CreateInventoryLevelResponse.inventory_level:type_name -> millwright.entity.v1.InventoryLevel
+	103, // 54: millwright.entity.v1.UpdateInventoryLevelRequest.inventory_level:type_name -> millwright.entity.v1.InventoryLevel
+	99,  // 55: millwright.entity.v1.UpdateInventoryLevelRequest.update_mask:type_name -> google.protobuf.FieldMask
+	103, // 56: millwright.entity.v1.UpdateInventoryLevelResponse.inventory_level:type_name -> millwright.entity.v1.InventoryLevel
+	96,  // 57: millwright.entity.v1.ListPurchaseOrdersRequest.view:type_name -> millwright.entity.v1.View
+	97,  // 58: millwright.entity.v1.ListPurchaseOrdersRequest.consistency:type_name -> millwright.entity.v1.Consistency
+	104, // 59: millwright.entity.v1.ListPurchaseOrdersResponse.purchase_orders:type_name -> millwright.entity.v1.PurchaseOrder
+	96,  // 60: millwright.entity.v1.GetPurchaseOrderRequest.view:type_name -> millwright.entity.v1.View
+	97,  // 61: millwright.entity.v1.GetPurchaseOrderRequest.consistency:type_name -> millwright.entity.v1.Consistency
+	104, // 62: millwright.entity.v1.GetPurchaseOrderResponse.purchase_order:type_name -> millwright.entity.v1.PurchaseOrder
+	104, // 63: millwright.entity.v1.CreatePurchaseOrderRequest.purchase_order:type_name -> millwright.entity.v1.PurchaseOrder
+	104, // 64: millwright.entity.v1.CreatePurchaseOrderResponse.purchase_order:type_name -> millwright.entity.v1.PurchaseOrder
+	104, // 65: millwright.entity.v1.UpdatePurchaseOrderRequest.purchase_order:type_name -> millwright.entity.v1.PurchaseOrder
+	99,  // 66: millwright.entity.v1.UpdatePurchaseOrderRequest.update_mask:type_name -> google.protobuf.FieldMask
+	104, // 67: millwright.entity.v1.UpdatePurchaseOrderResponse.purchase_order:type_name -> millwright.entity.v1.PurchaseOrder
+	96,  // 68: millwright.entity.v1.ListVendorsRequest.view:type_name -> millwright.entity.v1.View
+	97,  // 69: millwright.entity.v1.ListVendorsRequest.consistency:type_name -> millwright.entity.v1.Consistency
+	105, // 70: millwright.entity.v1.ListVendorsResponse.vendors:type_name -> millwright.entity.v1.Vendor
+	96,  // 71: millwright.entity.v1.GetVendorRequest.view:type_name -> millwright.entity.v1.View
+	97,  // 72: millwright.entity.v1.GetVendorRequest.consistency:type_name -> millwright.entity.v1.Consistency
+	105, // 73: millwright.entity.v1.GetVendorResponse.vendor:type_name -> millwright.entity.v1.Vendor
+	105, // 74: millwright.entity.v1.CreateVendorRequest.vendor:type_name -> millwright.entity.v1.Vendor
+	105, // 75: millwright.entity.v1.CreateVendorResponse.vendor:type_name -> millwright.entity.v1.Vendor
+	105, // 76: millwright.entity.v1.UpdateVendorRequest.vendor:type_name -> millwright.entity.v1.Vendor
+	99,  // 77: millwright.entity.v1.UpdateVendorRequest.update_mask:type_name -> google.protobuf.FieldMask
+	105, // 78: millwright.entity.v1.UpdateVendorResponse.vendor:type_name -> millwright.entity.v1.Vendor
+	96,  // 79: millwright.entity.v1.ListUsersRequest.view:type_name -> millwright.entity.v1.View
+	97,  // 80: millwright.entity.v1.ListUsersRequest.consistency:type_name -> millwright.entity.v1.Consistency
+	106, // 81: millwright.entity.v1.ListUsersResponse.users:type_name -> millwright.entity.v1.User
+	96,  // 82: millwright.entity.v1.GetUserRequest.view:type_name -> millwright.entity.v1.View
+	97,  // 83: millwright.entity.v1.GetUserRequest.consistency:type_name -> millwright.entity.v1.Consistency
+	106, // 84: millwright.entity.v1.GetUserResponse.user:type_name -> millwright.entity.v1.User
+	106, // 85: millwright.entity.v1.CreateUserRequest.user:type_name -> millwright.entity.v1.User
+	106, // 86: millwright.entity.v1.CreateUserResponse.user:type_name -> millwright.entity.v1.User
+	106, // 87: millwright.entity.v1.UpdateUserRequest.user:type_name -> millwright.entity.v1.User
+	99,  // 88: millwright.entity.v1.UpdateUserRequest.update_mask:type_name -> google.protobuf.FieldMask
+	106, // 89: millwright.entity.v1.UpdateUserResponse.user:type_name -> millwright.entity.v1.User
+	107, // 90: millwright.entity.v1.SetWorkOrderStatusRequest.status:type_name -> millwright.entity.v1.WorkOrder.Status
+	98,  // 91: millwright.entity.v1.SetWorkOrderStatusResponse.work_order:type_name -> millwright.entity.v1.WorkOrder
+	108, // 92: millwright.entity.v1.SetPurchaseOrderStatusRequest.status:type_name -> millwright.entity.v1.PurchaseOrder.Status
+	104, // 93: millwright.entity.v1.SetPurchaseOrderStatusResponse.purchase_order:type_name -> millwright.entity.v1.PurchaseOrder
+	103, // 94: millwright.entity.v1.AdjustInventoryLevelResponse.inventory_level:type_name -> millwright.entity.v1.InventoryLevel
+	92,  // 95: millwright.entity.v1.PassthroughRequest.query:type_name -> millwright.entity.v1.PassthroughRequest.QueryEntry
+	93,  // 96: millwright.entity.v1.PassthroughRequest.headers:type_name -> millwright.entity.v1.PassthroughRequest.HeadersEntry
+	94,  // 97: millwright.entity.v1.PassthroughResponse.headers:type_name -> millwright.entity.v1.PassthroughResponse.HeadersEntry
+	0,   // 98: millwright.entity.v1.EntityService.ListSystems:input_type -> millwright.entity.v1.ListSystemsRequest
+	2,   // 99: millwright.entity.v1.EntityService.GetSystem:input_type -> millwright.entity.v1.GetSystemRequest
+	4,   // 100: millwright.entity.v1.EntityService.ListWorkOrders:input_type -> millwright.entity.v1.ListWorkOrdersRequest
+	6,   // 101: millwright.entity.v1.EntityService.GetWorkOrder:input_type -> millwright.entity.v1.GetWorkOrderRequest
+	8,   // 102: millwright.entity.v1.EntityService.CreateWorkOrder:input_type -> millwright.entity.v1.CreateWorkOrderRequest
+	10,  // 103: millwright.entity.v1.EntityService.UpdateWorkOrder:input_type -> millwright.entity.v1.UpdateWorkOrderRequest
+	12,  // 104: millwright.entity.v1.EntityService.DeleteWorkOrder:input_type -> millwright.entity.v1.DeleteWorkOrderRequest
+	14,  // 105: millwright.entity.v1.EntityService.ListAssets:input_type -> millwright.entity.v1.ListAssetsRequest
+	16,  // 106: millwright.entity.v1.EntityService.GetAsset:input_type -> millwright.entity.v1.GetAssetRequest
+	18,  // 107: millwright.entity.v1.EntityService.CreateAsset:input_type -> millwright.entity.v1.CreateAssetRequest
+	20,  // 108: millwright.entity.v1.EntityService.UpdateAsset:input_type -> millwright.entity.v1.UpdateAssetRequest
+	22,  // 109: millwright.entity.v1.EntityService.DeleteAsset:input_type -> millwright.entity.v1.DeleteAssetRequest
+	24,  // 110: millwright.entity.v1.EntityService.ListLocations:input_type -> millwright.entity.v1.ListLocationsRequest
+	26,  // 111: millwright.entity.v1.EntityService.GetLocation:input_type -> millwright.entity.v1.GetLocationRequest
+	28,  // 112: millwright.entity.v1.EntityService.CreateLocation:input_type -> millwright.entity.v1.CreateLocationRequest
+	30,  // 113: millwright.entity.v1.EntityService.UpdateLocation:input_type -> millwright.entity.v1.UpdateLocationRequest
+	32,  // 114: millwright.entity.v1.EntityService.DeleteLocation:input_type -> millwright.entity.v1.DeleteLocationRequest
+	34,  // 115: millwright.entity.v1.EntityService.ListParts:input_type -> millwright.entity.v1.ListPartsRequest
+	36,  // 116: millwright.entity.v1.EntityService.GetPart:input_type -> millwright.entity.v1.GetPartRequest
+	38,  // 117: millwright.entity.v1.EntityService.CreatePart:input_type -> millwright.entity.v1.CreatePartRequest
+	40,  // 118: millwright.entity.v1.EntityService.UpdatePart:input_type -> millwright.entity.v1.UpdatePartRequest
+	42,  // 119: millwright.entity.v1.EntityService.DeletePart:input_type -> millwright.entity.v1.DeletePartRequest
+	44,  // 120: millwright.entity.v1.EntityService.ListInventoryLevels:input_type -> millwright.entity.v1.ListInventoryLevelsRequest
+	46,  // 121: millwright.entity.v1.EntityService.GetInventoryLevel:input_type -> millwright.entity.v1.GetInventoryLevelRequest
+	48,  // 122: millwright.entity.v1.EntityService.CreateInventoryLevel:input_type -> millwright.entity.v1.CreateInventoryLevelRequest
+	50,  // 123: millwright.entity.v1.EntityService.UpdateInventoryLevel:input_type -> millwright.entity.v1.UpdateInventoryLevelRequest
+	52,  // 124: millwright.entity.v1.EntityService.DeleteInventoryLevel:input_type -> millwright.entity.v1.DeleteInventoryLevelRequest
+	54,  // 125: millwright.entity.v1.EntityService.ListPurchaseOrders:input_type -> millwright.entity.v1.ListPurchaseOrdersRequest
+	56,  // 126: millwright.entity.v1.EntityService.GetPurchaseOrder:input_type -> millwright.entity.v1.GetPurchaseOrderRequest
+	58,  // 127: millwright.entity.v1.EntityService.CreatePurchaseOrder:input_type -> millwright.entity.v1.CreatePurchaseOrderRequest
+	60,  // 128: millwright.entity.v1.EntityService.UpdatePurchaseOrder:input_type -> millwright.entity.v1.UpdatePurchaseOrderRequest
+	62,  // 129: millwright.entity.v1.EntityService.DeletePurchaseOrder:input_type -> millwright.entity.v1.DeletePurchaseOrderRequest
+	64,  // 130: millwright.entity.v1.EntityService.ListVendors:input_type -> millwright.entity.v1.ListVendorsRequest
+	66,  // 131: millwright.entity.v1.EntityService.GetVendor:input_type -> millwright.entity.v1.GetVendorRequest
+	68,  // 132: millwright.entity.v1.EntityService.CreateVendor:input_type -> millwright.entity.v1.CreateVendorRequest
+	70,  // 133: millwright.entity.v1.EntityService.UpdateVendor:input_type -> millwright.entity.v1.UpdateVendorRequest
+	72,  // 134: millwright.entity.v1.EntityService.DeleteVendor:input_type -> millwright.entity.v1.DeleteVendorRequest
+	74,  // 135: millwright.entity.v1.EntityService.ListUsers:input_type -> millwright.entity.v1.ListUsersRequest
+	76,  // 136: millwright.entity.v1.EntityService.GetUser:input_type -> millwright.entity.v1.GetUserRequest
+	78,  // 137: millwright.entity.v1.EntityService.CreateUser:input_type -> millwright.entity.v1.CreateUserRequest
+	80,  // 138: millwright.entity.v1.EntityService.UpdateUser:input_type -> millwright.entity.v1.UpdateUserRequest
+	82,  // 139: millwright.entity.v1.EntityService.DeleteUser:input_type -> millwright.entity.v1.DeleteUserRequest
+	84,  // 140: millwright.entity.v1.EntityService.SetWorkOrderStatus:input_type -> millwright.entity.v1.SetWorkOrderStatusRequest
+	86,  // 141: millwright.entity.v1.EntityService.SetPurchaseOrderStatus:input_type -> millwright.entity.v1.SetPurchaseOrderStatusRequest
+	88,  // 142: millwright.entity.v1.EntityService.AdjustInventoryLevel:input_type -> millwright.entity.v1.AdjustInventoryLevelRequest
+	90,  // 143: millwright.entity.v1.EntityService.Passthrough:input_type -> millwright.entity.v1.PassthroughRequest
+	1,   // 144: millwright.entity.v1.EntityService.ListSystems:output_type -> millwright.entity.v1.ListSystemsResponse
+	3,   // 145: millwright.entity.v1.EntityService.GetSystem:output_type -> millwright.entity.v1.GetSystemResponse
+	5,   // 146: millwright.entity.v1.EntityService.ListWorkOrders:output_type -> millwright.entity.v1.ListWorkOrdersResponse
+	7,   // 147: millwright.entity.v1.EntityService.GetWorkOrder:output_type -> millwright.entity.v1.GetWorkOrderResponse
+	9,   // 148: millwright.entity.v1.EntityService.CreateWorkOrder:output_type -> millwright.entity.v1.CreateWorkOrderResponse
+	11,  // 149: millwright.entity.v1.EntityService.UpdateWorkOrder:output_type -> millwright.entity.v1.UpdateWorkOrderResponse
+	13,  // 150: millwright.entity.v1.EntityService.DeleteWorkOrder:output_type -> millwright.entity.v1.DeleteWorkOrderResponse
+	15,  // 151: millwright.entity.v1.EntityService.ListAssets:output_type -> millwright.entity.v1.ListAssetsResponse
+	17,  // 152: millwright.entity.v1.EntityService.GetAsset:output_type -> millwright.entity.v1.GetAssetResponse
+	19,  // 153: millwright.entity.v1.EntityService.CreateAsset:output_type -> millwright.entity.v1.CreateAssetResponse
+	21,  // 154: millwright.entity.v1.EntityService.UpdateAsset:output_type -> millwright.entity.v1.UpdateAssetResponse
+	23,  // 155: millwright.entity.v1.EntityService.DeleteAsset:output_type -> millwright.entity.v1.DeleteAssetResponse
+	25,  // 156: millwright.entity.v1.EntityService.ListLocations:output_type -> millwright.entity.v1.ListLocationsResponse
+	27,  // 157: millwright.entity.v1.EntityService.GetLocation:output_type -> millwright.entity.v1.GetLocationResponse
+	29,  // 158: millwright.entity.v1.EntityService.CreateLocation:output_type -> millwright.entity.v1.CreateLocationResponse
+	31,  // 159: millwright.entity.v1.EntityService.UpdateLocation:output_type -> millwright.entity.v1.UpdateLocationResponse
+	33,  // 160: millwright.entity.v1.EntityService.DeleteLocation:output_type -> millwright.entity.v1.DeleteLocationResponse
+	35,  // 161: millwright.entity.v1.EntityService.ListParts:output_type -> millwright.entity.v1.ListPartsResponse
+	37,  // 162: millwright.entity.v1.EntityService.GetPart:output_type -> millwright.entity.v1.GetPartResponse
+	39,  // 163: millwright.entity.v1.EntityService.CreatePart:output_type -> millwright.entity.v1.CreatePartResponse
+	41,  // 164: millwright.entity.v1.EntityService.UpdatePart:output_type -> millwright.entity.v1.UpdatePartResponse
+	43,  // 165: millwright.entity.v1.EntityService.DeletePart:output_type -> millwright.entity.v1.DeletePartResponse
+	45,  // 166: millwright.entity.v1.EntityService.ListInventoryLevels:output_type -> millwright.entity.v1.ListInventoryLevelsResponse
+	47,  // 167: millwright.entity.v1.EntityService.GetInventoryLevel:output_type -> millwright.entity.v1.GetInventoryLevelResponse
+	49,  // 168: millwright.entity.v1.EntityService.CreateInventoryLevel:output_type -> millwright.entity.v1.CreateInventoryLevelResponse
+	51,  // 169: millwright.entity.v1.EntityService.UpdateInventoryLevel:output_type -> millwright.entity.v1.UpdateInventoryLevelResponse
+	53,  // 170: millwright.entity.v1.EntityService.DeleteInventoryLevel:output_type -> millwright.entity.v1.DeleteInventoryLevelResponse
+	55,  // 171: millwright.entity.v1.EntityService.ListPurchaseOrders:output_type -> millwright.entity.v1.ListPurchaseOrdersResponse
+	57,  // 172: millwright.entity.v1.EntityService.GetPurchaseOrder:output_type -> millwright.entity.v1.GetPurchaseOrderResponse
+	59,  // 173: millwright.entity.v1.EntityService.CreatePurchaseOrder:output_type -> millwright.entity.v1.CreatePurchaseOrderResponse
+	61,  // 174: millwright.entity.v1.EntityService.UpdatePurchaseOrder:output_type -> millwright.entity.v1.UpdatePurchaseOrderResponse
+	63,  // 175: millwright.entity.v1.EntityService.DeletePurchaseOrder:output_type -> millwright.entity.v1.DeletePurchaseOrderResponse
+	65,  // 176: millwright.entity.v1.EntityService.ListVendors:output_type -> millwright.entity.v1.ListVendorsResponse
+	67,  // 177: millwright.entity.v1.EntityService.GetVendor:output_type -> millwright.entity.v1.GetVendorResponse
+	69,  // 178: millwright.entity.v1.EntityService.CreateVendor:output_type -> millwright.entity.v1.CreateVendorResponse
+	71,  // 179: millwright.entity.v1.EntityService.UpdateVendor:output_type -> millwright.entity.v1.UpdateVendorResponse
+	73,  // 180: millwright.entity.v1.EntityService.DeleteVendor:output_type -> millwright.entity.v1.DeleteVendorResponse
+	75,  // 181: millwright.entity.v1.EntityService.ListUsers:output_type -> millwright.entity.v1.ListUsersResponse
+	77,  // 182: millwright.entity.v1.EntityService.GetUser:output_type -> millwright.entity.v1.GetUserResponse
+	79,  // 183: millwright.entity.v1.EntityService.CreateUser:output_type -> millwright.entity.v1.CreateUserResponse
+	81,  // 184: millwright.entity.v1.EntityService.UpdateUser:output_type -> millwright.entity.v1.UpdateUserResponse
+	83,  // 185: millwright.entity.v1.EntityService.DeleteUser:output_type -> millwright.entity.v1.DeleteUserResponse
+	85,  // 186: millwright.entity.v1.EntityService.SetWorkOrderStatus:output_type -> millwright.entity.v1.SetWorkOrderStatusResponse
+	87,  // 187: millwright.entity.v1.EntityService.SetPurchaseOrderStatus:output_type -> millwright.entity.v1.SetPurchaseOrderStatusResponse
+	89,  // 188: millwright.entity.v1.EntityService.AdjustInventoryLevel:output_type -> millwright.entity.v1.AdjustInventoryLevelResponse
+	91,  // 189: millwright.entity.v1.EntityService.Passthrough:output_type -> millwright.entity.v1.PassthroughResponse
+	144, // [144:190] is the sub-list for method output_type
+	98,  // [98:144] is the sub-list for method input_type
+	98,  // [98:98] is the sub-list for extension type_name
+	98,  // [98:98] is the sub-list for extension extendee
+	0,   // [0:98] is the sub-list for field type_name
 }
 
 func init() { file_millwright_entity_v1_entity_service_proto_init() }
@@ -283,6 +6549,7 @@ func file_millwright_entity_v1_entity_service_proto_init() {
 	if File_millwright_entity_v1_entity_service_proto != nil {
 		return
 	}
+	file_millwright_entity_v1_records_proto_init()
 	file_millwright_entity_v1_system_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -290,7 +6557,7 @@ func file_millwright_entity_v1_entity_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_millwright_entity_v1_entity_service_proto_rawDesc), len(file_millwright_entity_v1_entity_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   95,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

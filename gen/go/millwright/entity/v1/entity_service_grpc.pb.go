@@ -19,8 +19,52 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	EntityService_ListSystems_FullMethodName = "/millwright.entity.v1.EntityService/ListSystems"
-	EntityService_GetSystem_FullMethodName   = "/millwright.entity.v1.EntityService/GetSystem"
+	EntityService_ListSystems_FullMethodName            = "/millwright.entity.v1.EntityService/ListSystems"
+	EntityService_GetSystem_FullMethodName              = "/millwright.entity.v1.EntityService/GetSystem"
+	EntityService_ListWorkOrders_FullMethodName         = "/millwright.entity.v1.EntityService/ListWorkOrders"
+	EntityService_GetWorkOrder_FullMethodName           = "/millwright.entity.v1.EntityService/GetWorkOrder"
+	EntityService_CreateWorkOrder_FullMethodName        = "/millwright.entity.v1.EntityService/CreateWorkOrder"
+	EntityService_UpdateWorkOrder_FullMethodName        = "/millwright.entity.v1.EntityService/UpdateWorkOrder"
+	EntityService_DeleteWorkOrder_FullMethodName        = "/millwright.entity.v1.EntityService/DeleteWorkOrder"
+	EntityService_ListAssets_FullMethodName             = "/millwright.entity.v1.EntityService/ListAssets"
+	EntityService_GetAsset_FullMethodName               = "/millwright.entity.v1.EntityService/GetAsset"
+	EntityService_CreateAsset_FullMethodName            = "/millwright.entity.v1.EntityService/CreateAsset"
+	EntityService_UpdateAsset_FullMethodName            = "/millwright.entity.v1.EntityService/UpdateAsset"
+	EntityService_DeleteAsset_FullMethodName            = "/millwright.entity.v1.EntityService/DeleteAsset"
+	EntityService_ListLocations_FullMethodName          = "/millwright.entity.v1.EntityService/ListLocations"
+	EntityService_GetLocation_FullMethodName            = "/millwright.entity.v1.EntityService/GetLocation"
+	EntityService_CreateLocation_FullMethodName         = "/millwright.entity.v1.EntityService/CreateLocation"
+	EntityService_UpdateLocation_FullMethodName         = "/millwright.entity.v1.EntityService/UpdateLocation"
+	EntityService_DeleteLocation_FullMethodName         = "/millwright.entity.v1.EntityService/DeleteLocation"
+	EntityService_ListParts_FullMethodName              = "/millwright.entity.v1.EntityService/ListParts"
+	EntityService_GetPart_FullMethodName                = "/millwright.entity.v1.EntityService/GetPart"
+	EntityService_CreatePart_FullMethodName             = "/millwright.entity.v1.EntityService/CreatePart"
+	EntityService_UpdatePart_FullMethodName             = "/millwright.entity.v1.EntityService/UpdatePart"
+	EntityService_DeletePart_FullMethodName             = "/millwright.entity.v1.EntityService/DeletePart"
+	EntityService_ListInventoryLevels_FullMethodName    = "/millwright.entity.v1.EntityService/ListInventoryLevels"
+	EntityService_GetInventoryLevel_FullMethodName      = "/millwright.entity.v1.EntityService/GetInventoryLevel"
+	EntityService_CreateInventoryLevel_FullMethodName   = "/millwright.entity.v1.EntityService/CreateInventoryLevel"
+	EntityService_UpdateInventoryLevel_FullMethodName   = "/millwright.entity.v1.EntityService/UpdateInventoryLevel"
+	EntityService_DeleteInventoryLevel_FullMethodName   = "/millwright.entity.v1.EntityService/DeleteInventoryLevel"
+	EntityService_ListPurchaseOrders_FullMethodName     = "/millwright.entity.v1.EntityService/ListPurchaseOrders"
+	EntityService_GetPurchaseOrder_FullMethodName       = "/millwright.entity.v1.EntityService/GetPurchaseOrder"
+	EntityService_CreatePurchaseOrder_FullMethodName    = "/millwright.entity.v1.EntityService/CreatePurchaseOrder"
+	EntityService_UpdatePurchaseOrder_FullMethodName    = "/millwright.entity.v1.EntityService/UpdatePurchaseOrder"
+	EntityService_DeletePurchaseOrder_FullMethodName    = "/millwright.entity.v1.EntityService/DeletePurchaseOrder"
+	EntityService_ListVendors_FullMethodName            = "/millwright.entity.v1.EntityService/ListVendors"
+	EntityService_GetVendor_FullMethodName              = "/millwright.entity.v1.EntityService/GetVendor"
+	EntityService_CreateVendor_FullMethodName           = "/millwright.entity.v1.EntityService/CreateVendor"
+	EntityService_UpdateVendor_FullMethodName           = "/millwright.entity.v1.EntityService/UpdateVendor"
+	EntityService_DeleteVendor_FullMethodName           = "/millwright.entity.v1.EntityService/DeleteVendor"
+	EntityService_ListUsers_FullMethodName              = "/millwright.entity.v1.EntityService/ListUsers"
+	EntityService_GetUser_FullMethodName                = "/millwright.entity.v1.EntityService/GetUser"
+	EntityService_CreateUser_FullMethodName             = "/millwright.entity.v1.EntityService/CreateUser"
+	EntityService_UpdateUser_FullMethodName             = "/millwright.entity.v1.EntityService/UpdateUser"
+	EntityService_DeleteUser_FullMethodName             = "/millwright.entity.v1.EntityService/DeleteUser"
+	EntityService_SetWorkOrderStatus_FullMethodName     = "/millwright.entity.v1.EntityService/SetWorkOrderStatus"
+	EntityService_SetPurchaseOrderStatus_FullMethodName = "/millwright.entity.v1.EntityService/SetPurchaseOrderStatus"
+	EntityService_AdjustInventoryLevel_FullMethodName   = "/millwright.entity.v1.EntityService/AdjustInventoryLevel"
+	EntityService_Passthrough_FullMethodName            = "/millwright.entity.v1.EntityService/Passthrough"
 )
 
 // EntityServiceClient is the client API for EntityService service.
@@ -28,12 +72,101 @@ const (
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
 // EntityService owns the unified data model, the synced records, the
-// connectors and the capability matrix: reads, writes and passthrough.
+// connectors and the capability matrix: reads, writes and passthrough. Every
+// system is read and written through the same calls.
 type EntityServiceClient interface {
 	// Lists the systems Millwright connects to, with their capability matrix.
 	ListSystems(ctx context.Context, in *ListSystemsRequest, opts ...grpc.CallOption) (*ListSystemsResponse, error)
 	// Returns one system.
 	GetSystem(ctx context.Context, in *GetSystemRequest, opts ...grpc.CallOption) (*GetSystemResponse, error)
+	// Lists the connection's work orders: from the synced store, or from the system with consistency LIVE.
+	ListWorkOrders(ctx context.Context, in *ListWorkOrdersRequest, opts ...grpc.CallOption) (*ListWorkOrdersResponse, error)
+	// Returns one work order.
+	GetWorkOrder(ctx context.Context, in *GetWorkOrderRequest, opts ...grpc.CallOption) (*GetWorkOrderResponse, error)
+	// Creates a work order in the system, then stores it.
+	CreateWorkOrder(ctx context.Context, in *CreateWorkOrderRequest, opts ...grpc.CallOption) (*CreateWorkOrderResponse, error)
+	// Changes a work order in the system, then stores it.
+	UpdateWorkOrder(ctx context.Context, in *UpdateWorkOrderRequest, opts ...grpc.CallOption) (*UpdateWorkOrderResponse, error)
+	// Deletes a work order in the system, then marks it deleted in the store.
+	DeleteWorkOrder(ctx context.Context, in *DeleteWorkOrderRequest, opts ...grpc.CallOption) (*DeleteWorkOrderResponse, error)
+	// Lists the connection's assets: from the synced store, or from the system with consistency LIVE.
+	ListAssets(ctx context.Context, in *ListAssetsRequest, opts ...grpc.CallOption) (*ListAssetsResponse, error)
+	// Returns one asset.
+	GetAsset(ctx context.Context, in *GetAssetRequest, opts ...grpc.CallOption) (*GetAssetResponse, error)
+	// Creates a asset in the system, then stores it.
+	CreateAsset(ctx context.Context, in *CreateAssetRequest, opts ...grpc.CallOption) (*CreateAssetResponse, error)
+	// Changes a asset in the system, then stores it.
+	UpdateAsset(ctx context.Context, in *UpdateAssetRequest, opts ...grpc.CallOption) (*UpdateAssetResponse, error)
+	// Deletes a asset in the system, then marks it deleted in the store.
+	DeleteAsset(ctx context.Context, in *DeleteAssetRequest, opts ...grpc.CallOption) (*DeleteAssetResponse, error)
+	// Lists the connection's locations: from the synced store, or from the system with consistency LIVE.
+	ListLocations(ctx context.Context, in *ListLocationsRequest, opts ...grpc.CallOption) (*ListLocationsResponse, error)
+	// Returns one location.
+	GetLocation(ctx context.Context, in *GetLocationRequest, opts ...grpc.CallOption) (*GetLocationResponse, error)
+	// Creates a location in the system, then stores it.
+	CreateLocation(ctx context.Context, in *CreateLocationRequest, opts ...grpc.CallOption) (*CreateLocationResponse, error)
+	// Changes a location in the system, then stores it.
+	UpdateLocation(ctx context.Context, in *UpdateLocationRequest, opts ...grpc.CallOption) (*UpdateLocationResponse, error)
+	// Deletes a location in the system, then marks it deleted in the store.
+	DeleteLocation(ctx context.Context, in *DeleteLocationRequest, opts ...grpc.CallOption) (*DeleteLocationResponse, error)
+	// Lists the connection's parts: from the synced store, or from the system with consistency LIVE.
+	ListParts(ctx context.Context, in *ListPartsRequest, opts ...grpc.CallOption) (*ListPartsResponse, error)
+	// Returns one part.
+	GetPart(ctx context.Context, in *GetPartRequest, opts ...grpc.CallOption) (*GetPartResponse, error)
+	// Creates a part in the system, then stores it.
+	CreatePart(ctx context.Context, in *CreatePartRequest, opts ...grpc.CallOption) (*CreatePartResponse, error)
+	// Changes a part in the system, then stores it.
+	UpdatePart(ctx context.Context, in *UpdatePartRequest, opts ...grpc.CallOption) (*UpdatePartResponse, error)
+	// Deletes a part in the system, then marks it deleted in the store.
+	DeletePart(ctx context.Context, in *DeletePartRequest, opts ...grpc.CallOption) (*DeletePartResponse, error)
+	// Lists the connection's inventory levels: from the synced store, or from the system with consistency LIVE.
+	ListInventoryLevels(ctx context.Context, in *ListInventoryLevelsRequest, opts ...grpc.CallOption) (*ListInventoryLevelsResponse, error)
+	// Returns one inventory level.
+	GetInventoryLevel(ctx context.Context, in *GetInventoryLevelRequest, opts ...grpc.CallOption) (*GetInventoryLevelResponse, error)
+	// Creates a inventory level in the system, then stores it.
+	CreateInventoryLevel(ctx context.Context, in *CreateInventoryLevelRequest, opts ...grpc.CallOption) (*CreateInventoryLevelResponse, error)
+	// Changes a inventory level in the system, then stores it.
+	UpdateInventoryLevel(ctx context.Context, in *UpdateInventoryLevelRequest, opts ...grpc.CallOption) (*UpdateInventoryLevelResponse, error)
+	// Deletes a inventory level in the system, then marks it deleted in the store.
+	DeleteInventoryLevel(ctx context.Context, in *DeleteInventoryLevelRequest, opts ...grpc.CallOption) (*DeleteInventoryLevelResponse, error)
+	// Lists the connection's purchase orders: from the synced store, or from the system with consistency LIVE.
+	ListPurchaseOrders(ctx context.Context, in *ListPurchaseOrdersRequest, opts ...grpc.CallOption) (*ListPurchaseOrdersResponse, error)
+	// Returns one purchase order.
+	GetPurchaseOrder(ctx context.Context, in *GetPurchaseOrderRequest, opts ...grpc.CallOption) (*GetPurchaseOrderResponse, error)
+	// Creates a purchase order in the system, then stores it.
+	CreatePurchaseOrder(ctx context.Context, in *CreatePurchaseOrderRequest, opts ...grpc.CallOption) (*CreatePurchaseOrderResponse, error)
+	// Changes a purchase order in the system, then stores it.
+	UpdatePurchaseOrder(ctx context.Context, in *UpdatePurchaseOrderRequest, opts ...grpc.CallOption) (*UpdatePurchaseOrderResponse, error)
+	// Deletes a purchase order in the system, then marks it deleted in the store.
+	DeletePurchaseOrder(ctx context.Context, in *DeletePurchaseOrderRequest, opts ...grpc.CallOption) (*DeletePurchaseOrderResponse, error)
+	// Lists the connection's vendors: from the synced store, or from the system with consistency LIVE.
+	ListVendors(ctx context.Context, in *ListVendorsRequest, opts ...grpc.CallOption) (*ListVendorsResponse, error)
+	// Returns one vendor.
+	GetVendor(ctx context.Context, in *GetVendorRequest, opts ...grpc.CallOption) (*GetVendorResponse, error)
+	// Creates a vendor in the system, then stores it.
+	CreateVendor(ctx context.Context, in *CreateVendorRequest, opts ...grpc.CallOption) (*CreateVendorResponse, error)
+	// Changes a vendor in the system, then stores it.
+	UpdateVendor(ctx context.Context, in *UpdateVendorRequest, opts ...grpc.CallOption) (*UpdateVendorResponse, error)
+	// Deletes a vendor in the system, then marks it deleted in the store.
+	DeleteVendor(ctx context.Context, in *DeleteVendorRequest, opts ...grpc.CallOption) (*DeleteVendorResponse, error)
+	// Lists the connection's users: from the synced store, or from the system with consistency LIVE.
+	ListUsers(ctx context.Context, in *ListUsersRequest, opts ...grpc.CallOption) (*ListUsersResponse, error)
+	// Returns one user.
+	GetUser(ctx context.Context, in *GetUserRequest, opts ...grpc.CallOption) (*GetUserResponse, error)
+	// Creates a user in the system, then stores it.
+	CreateUser(ctx context.Context, in *CreateUserRequest, opts ...grpc.CallOption) (*CreateUserResponse, error)
+	// Changes a user in the system, then stores it.
+	UpdateUser(ctx context.Context, in *UpdateUserRequest, opts ...grpc.CallOption) (*UpdateUserResponse, error)
+	// Deletes a user in the system, then marks it deleted in the store.
+	DeleteUser(ctx context.Context, in *DeleteUserRequest, opts ...grpc.CallOption) (*DeleteUserResponse, error)
+	// Sets a work order's status in the system.
+	SetWorkOrderStatus(ctx context.Context, in *SetWorkOrderStatusRequest, opts ...grpc.CallOption) (*SetWorkOrderStatusResponse, error)
+	// Sets a purchase order's status in the system.
+	SetPurchaseOrderStatus(ctx context.Context, in *SetPurchaseOrderStatusRequest, opts ...grpc.CallOption) (*SetPurchaseOrderStatusResponse, error)
+	// Adds a (possibly negative) quantity to an inventory level, with a reason.
+	AdjustInventoryLevel(ctx context.Context, in *AdjustInventoryLevelRequest, opts ...grpc.CallOption) (*AdjustInventoryLevelResponse, error)
+	// Calls the system's own API with the connection's authentication.
+	Passthrough(ctx context.Context, in *PassthroughRequest, opts ...grpc.CallOption) (*PassthroughResponse, error)
 }
 
 type entityServiceClient struct {
@@ -64,17 +197,546 @@ func (c *entityServiceClient) GetSystem(ctx context.Context, in *GetSystemReques
 	return out, nil
 }
 
+func (c *entityServiceClient) ListWorkOrders(ctx context.Context, in *ListWorkOrdersRequest, opts ...grpc.CallOption) (*ListWorkOrdersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListWorkOrdersResponse)
+	err := c.cc.Invoke(ctx, EntityService_ListWorkOrders_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) GetWorkOrder(ctx context.Context, in *GetWorkOrderRequest, opts ...grpc.CallOption) (*GetWorkOrderResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetWorkOrderResponse)
+	err := c.cc.Invoke(ctx, EntityService_GetWorkOrder_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) CreateWorkOrder(ctx context.Context, in *CreateWorkOrderRequest, opts ...grpc.CallOption) (*CreateWorkOrderResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateWorkOrderResponse)
+	err := c.cc.Invoke(ctx, EntityService_CreateWorkOrder_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) UpdateWorkOrder(ctx context.Context, in *UpdateWorkOrderRequest, opts ...grpc.CallOption) (*UpdateWorkOrderResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateWorkOrderResponse)
+	err := c.cc.Invoke(ctx, EntityService_UpdateWorkOrder_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) DeleteWorkOrder(ctx context.Context, in *DeleteWorkOrderRequest, opts ...grpc.CallOption) (*DeleteWorkOrderResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteWorkOrderResponse)
+	err := c.cc.Invoke(ctx, EntityService_DeleteWorkOrder_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) ListAssets(ctx context.Context, in *ListAssetsRequest, opts ...grpc.CallOption) (*ListAssetsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListAssetsResponse)
+	err := c.cc.Invoke(ctx, EntityService_ListAssets_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) GetAsset(ctx context.Context, in *GetAssetRequest, opts ...grpc.CallOption) (*GetAssetResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetAssetResponse)
+	err := c.cc.Invoke(ctx, EntityService_GetAsset_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) CreateAsset(ctx context.Context, in *CreateAssetRequest, opts ...grpc.CallOption) (*CreateAssetResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateAssetResponse)
+	err := c.cc.Invoke(ctx, EntityService_CreateAsset_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) UpdateAsset(ctx context.Context, in *UpdateAssetRequest, opts ...grpc.CallOption) (*UpdateAssetResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateAssetResponse)
+	err := c.cc.Invoke(ctx, EntityService_UpdateAsset_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) DeleteAsset(ctx context.Context, in *DeleteAssetRequest, opts ...grpc.CallOption) (*DeleteAssetResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteAssetResponse)
+	err := c.cc.Invoke(ctx, EntityService_DeleteAsset_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) ListLocations(ctx context.Context, in *ListLocationsRequest, opts ...grpc.CallOption) (*ListLocationsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListLocationsResponse)
+	err := c.cc.Invoke(ctx, EntityService_ListLocations_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) GetLocation(ctx context.Context, in *GetLocationRequest, opts ...grpc.CallOption) (*GetLocationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetLocationResponse)
+	err := c.cc.Invoke(ctx, EntityService_GetLocation_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) CreateLocation(ctx context.Context, in *CreateLocationRequest, opts ...grpc.CallOption) (*CreateLocationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateLocationResponse)
+	err := c.cc.Invoke(ctx, EntityService_CreateLocation_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) UpdateLocation(ctx context.Context, in *UpdateLocationRequest, opts ...grpc.CallOption) (*UpdateLocationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateLocationResponse)
+	err := c.cc.Invoke(ctx, EntityService_UpdateLocation_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) DeleteLocation(ctx context.Context, in *DeleteLocationRequest, opts ...grpc.CallOption) (*DeleteLocationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteLocationResponse)
+	err := c.cc.Invoke(ctx, EntityService_DeleteLocation_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) ListParts(ctx context.Context, in *ListPartsRequest, opts ...grpc.CallOption) (*ListPartsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListPartsResponse)
+	err := c.cc.Invoke(ctx, EntityService_ListParts_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) GetPart(ctx context.Context, in *GetPartRequest, opts ...grpc.CallOption) (*GetPartResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetPartResponse)
+	err := c.cc.Invoke(ctx, EntityService_GetPart_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) CreatePart(ctx context.Context, in *CreatePartRequest, opts ...grpc.CallOption) (*CreatePartResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreatePartResponse)
+	err := c.cc.Invoke(ctx, EntityService_CreatePart_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) UpdatePart(ctx context.Context, in *UpdatePartRequest, opts ...grpc.CallOption) (*UpdatePartResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdatePartResponse)
+	err := c.cc.Invoke(ctx, EntityService_UpdatePart_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) DeletePart(ctx context.Context, in *DeletePartRequest, opts ...grpc.CallOption) (*DeletePartResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeletePartResponse)
+	err := c.cc.Invoke(ctx, EntityService_DeletePart_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) ListInventoryLevels(ctx context.Context, in *ListInventoryLevelsRequest, opts ...grpc.CallOption) (*ListInventoryLevelsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListInventoryLevelsResponse)
+	err := c.cc.Invoke(ctx, EntityService_ListInventoryLevels_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) GetInventoryLevel(ctx context.Context, in *GetInventoryLevelRequest, opts ...grpc.CallOption) (*GetInventoryLevelResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetInventoryLevelResponse)
+	err := c.cc.Invoke(ctx, EntityService_GetInventoryLevel_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) CreateInventoryLevel(ctx context.Context, in *CreateInventoryLevelRequest, opts ...grpc.CallOption) (*CreateInventoryLevelResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateInventoryLevelResponse)
+	err := c.cc.Invoke(ctx, EntityService_CreateInventoryLevel_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) UpdateInventoryLevel(ctx context.Context, in *UpdateInventoryLevelRequest, opts ...grpc.CallOption) (*UpdateInventoryLevelResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateInventoryLevelResponse)
+	err := c.cc.Invoke(ctx, EntityService_UpdateInventoryLevel_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) DeleteInventoryLevel(ctx context.Context, in *DeleteInventoryLevelRequest, opts ...grpc.CallOption) (*DeleteInventoryLevelResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteInventoryLevelResponse)
+	err := c.cc.Invoke(ctx, EntityService_DeleteInventoryLevel_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) ListPurchaseOrders(ctx context.Context, in *ListPurchaseOrdersRequest, opts ...grpc.CallOption) (*ListPurchaseOrdersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListPurchaseOrdersResponse)
+	err := c.cc.Invoke(ctx, EntityService_ListPurchaseOrders_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) GetPurchaseOrder(ctx context.Context, in *GetPurchaseOrderRequest, opts ...grpc.CallOption) (*GetPurchaseOrderResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetPurchaseOrderResponse)
+	err := c.cc.Invoke(ctx, EntityService_GetPurchaseOrder_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) CreatePurchaseOrder(ctx context.Context, in *CreatePurchaseOrderRequest, opts ...grpc.CallOption) (*CreatePurchaseOrderResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreatePurchaseOrderResponse)
+	err := c.cc.Invoke(ctx, EntityService_CreatePurchaseOrder_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) UpdatePurchaseOrder(ctx context.Context, in *UpdatePurchaseOrderRequest, opts ...grpc.CallOption) (*UpdatePurchaseOrderResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdatePurchaseOrderResponse)
+	err := c.cc.Invoke(ctx, EntityService_UpdatePurchaseOrder_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) DeletePurchaseOrder(ctx context.Context, in *DeletePurchaseOrderRequest, opts ...grpc.CallOption) (*DeletePurchaseOrderResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeletePurchaseOrderResponse)
+	err := c.cc.Invoke(ctx, EntityService_DeletePurchaseOrder_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) ListVendors(ctx context.Context, in *ListVendorsRequest, opts ...grpc.CallOption) (*ListVendorsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListVendorsResponse)
+	err := c.cc.Invoke(ctx, EntityService_ListVendors_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) GetVendor(ctx context.Context, in *GetVendorRequest, opts ...grpc.CallOption) (*GetVendorResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetVendorResponse)
+	err := c.cc.Invoke(ctx, EntityService_GetVendor_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) CreateVendor(ctx context.Context, in *CreateVendorRequest, opts ...grpc.CallOption) (*CreateVendorResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateVendorResponse)
+	err := c.cc.Invoke(ctx, EntityService_CreateVendor_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) UpdateVendor(ctx context.Context, in *UpdateVendorRequest, opts ...grpc.CallOption) (*UpdateVendorResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateVendorResponse)
+	err := c.cc.Invoke(ctx, EntityService_UpdateVendor_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) DeleteVendor(ctx context.Context, in *DeleteVendorRequest, opts ...grpc.CallOption) (*DeleteVendorResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteVendorResponse)
+	err := c.cc.Invoke(ctx, EntityService_DeleteVendor_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) ListUsers(ctx context.Context, in *ListUsersRequest, opts ...grpc.CallOption) (*ListUsersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListUsersResponse)
+	err := c.cc.Invoke(ctx, EntityService_ListUsers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) GetUser(ctx context.Context, in *GetUserRequest, opts ...grpc.CallOption) (*GetUserResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetUserResponse)
+	err := c.cc.Invoke(ctx, EntityService_GetUser_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) CreateUser(ctx context.Context, in *CreateUserRequest, opts ...grpc.CallOption) (*CreateUserResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateUserResponse)
+	err := c.cc.Invoke(ctx, EntityService_CreateUser_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) UpdateUser(ctx context.Context, in *UpdateUserRequest, opts ...grpc.CallOption) (*UpdateUserResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateUserResponse)
+	err := c.cc.Invoke(ctx, EntityService_UpdateUser_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) DeleteUser(ctx context.Context, in *DeleteUserRequest, opts ...grpc.CallOption) (*DeleteUserResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteUserResponse)
+	err := c.cc.Invoke(ctx, EntityService_DeleteUser_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) SetWorkOrderStatus(ctx context.Context, in *SetWorkOrderStatusRequest, opts ...grpc.CallOption) (*SetWorkOrderStatusResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetWorkOrderStatusResponse)
+	err := c.cc.Invoke(ctx, EntityService_SetWorkOrderStatus_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) SetPurchaseOrderStatus(ctx context.Context, in *SetPurchaseOrderStatusRequest, opts ...grpc.CallOption) (*SetPurchaseOrderStatusResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetPurchaseOrderStatusResponse)
+	err := c.cc.Invoke(ctx, EntityService_SetPurchaseOrderStatus_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) AdjustInventoryLevel(ctx context.Context, in *AdjustInventoryLevelRequest, opts ...grpc.CallOption) (*AdjustInventoryLevelResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AdjustInventoryLevelResponse)
+	err := c.cc.Invoke(ctx, EntityService_AdjustInventoryLevel_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) Passthrough(ctx context.Context, in *PassthroughRequest, opts ...grpc.CallOption) (*PassthroughResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PassthroughResponse)
+	err := c.cc.Invoke(ctx, EntityService_Passthrough_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // EntityServiceServer is the server API for EntityService service.
 // All implementations must embed UnimplementedEntityServiceServer
 // for forward compatibility.
 //
 // EntityService owns the unified data model, the synced records, the
-// connectors and the capability matrix: reads, writes and passthrough.
+// connectors and the capability matrix: reads, writes and passthrough. Every
+// system is read and written through the same calls.
 type EntityServiceServer interface {
 	// Lists the systems Millwright connects to, with their capability matrix.
 	ListSystems(context.Context, *ListSystemsRequest) (*ListSystemsResponse, error)
 	// Returns one system.
 	GetSystem(context.Context, *GetSystemRequest) (*GetSystemResponse, error)
+	// Lists the connection's work orders: from the synced store, or from the system with consistency LIVE.
+	ListWorkOrders(context.Context, *ListWorkOrdersRequest) (*ListWorkOrdersResponse, error)
+	// Returns one work order.
+	GetWorkOrder(context.Context, *GetWorkOrderRequest) (*GetWorkOrderResponse, error)
+	// Creates a work order in the system, then stores it.
+	CreateWorkOrder(context.Context, *CreateWorkOrderRequest) (*CreateWorkOrderResponse, error)
+	// Changes a work order in the system, then stores it.
+	UpdateWorkOrder(context.Context, *UpdateWorkOrderRequest) (*UpdateWorkOrderResponse, error)
+	// Deletes a work order in the system, then marks it deleted in the store.
+	DeleteWorkOrder(context.Context, *DeleteWorkOrderRequest) (*DeleteWorkOrderResponse, error)
+	// Lists the connection's assets: from the synced store, or from the system with consistency LIVE.
+	ListAssets(context.Context, *ListAssetsRequest) (*ListAssetsResponse, error)
+	// Returns one asset.
+	GetAsset(context.Context, *GetAssetRequest) (*GetAssetResponse, error)
+	// Creates a asset in the system, then stores it.
+	CreateAsset(context.Context, *CreateAssetRequest) (*CreateAssetResponse, error)
+	// Changes a asset in the system, then stores it.
+	UpdateAsset(context.Context, *UpdateAssetRequest) (*UpdateAssetResponse, error)
+	// Deletes a asset in the system, then marks it deleted in the store.
+	DeleteAsset(context.Context, *DeleteAssetRequest) (*DeleteAssetResponse, error)
+	// Lists the connection's locations: from the synced store, or from the system with consistency LIVE.
+	ListLocations(context.Context, *ListLocationsRequest) (*ListLocationsResponse, error)
+	// Returns one location.
+	GetLocation(context.Context, *GetLocationRequest) (*GetLocationResponse, error)
+	// Creates a location in the system, then stores it.
+	CreateLocation(context.Context, *CreateLocationRequest) (*CreateLocationResponse, error)
+	// Changes a location in the system, then stores it.
+	UpdateLocation(context.Context, *UpdateLocationRequest) (*UpdateLocationResponse, error)
+	// Deletes a location in the system, then marks it deleted in the store.
+	DeleteLocation(context.Context, *DeleteLocationRequest) (*DeleteLocationResponse, error)
+	// Lists the connection's parts: from the synced store, or from the system with consistency LIVE.
+	ListParts(context.Context, *ListPartsRequest) (*ListPartsResponse, error)
+	// Returns one part.
+	GetPart(context.Context, *GetPartRequest) (*GetPartResponse, error)
+	// Creates a part in the system, then stores it.
+	CreatePart(context.Context, *CreatePartRequest) (*CreatePartResponse, error)
+	// Changes a part in the system, then stores it.
+	UpdatePart(context.Context, *UpdatePartRequest) (*UpdatePartResponse, error)
+	// Deletes a part in the system, then marks it deleted in the store.
+	DeletePart(context.Context, *DeletePartRequest) (*DeletePartResponse, error)
+	// Lists the connection's inventory levels: from the synced store, or from the system with consistency LIVE.
+	ListInventoryLevels(context.Context, *ListInventoryLevelsRequest) (*ListInventoryLevelsResponse, error)
+	// Returns one inventory level.
+	GetInventoryLevel(context.Context, *GetInventoryLevelRequest) (*GetInventoryLevelResponse, error)
+	// Creates a inventory level in the system, then stores it.
+	CreateInventoryLevel(context.Context, *CreateInventoryLevelRequest) (*CreateInventoryLevelResponse, error)
+	// Changes a inventory level in the system, then stores it.
+	UpdateInventoryLevel(context.Context, *UpdateInventoryLevelRequest) (*UpdateInventoryLevelResponse, error)
+	// Deletes a inventory level in the system, then marks it deleted in the store.
+	DeleteInventoryLevel(context.Context, *DeleteInventoryLevelRequest) (*DeleteInventoryLevelResponse, error)
+	// Lists the connection's purchase orders: from the synced store, or from the system with consistency LIVE.
+	ListPurchaseOrders(context.Context, *ListPurchaseOrdersRequest) (*ListPurchaseOrdersResponse, error)
+	// Returns one purchase order.
+	GetPurchaseOrder(context.Context, *GetPurchaseOrderRequest) (*GetPurchaseOrderResponse, error)
+	// Creates a purchase order in the system, then stores it.
+	CreatePurchaseOrder(context.Context, *CreatePurchaseOrderRequest) (*CreatePurchaseOrderResponse, error)
+	// Changes a purchase order in the system, then stores it.
+	UpdatePurchaseOrder(context.Context, *UpdatePurchaseOrderRequest) (*UpdatePurchaseOrderResponse, error)
+	// Deletes a purchase order in the system, then marks it deleted in the store.
+	DeletePurchaseOrder(context.Context, *DeletePurchaseOrderRequest) (*DeletePurchaseOrderResponse, error)
+	// Lists the connection's vendors: from the synced store, or from the system with consistency LIVE.
+	ListVendors(context.Context, *ListVendorsRequest) (*ListVendorsResponse, error)
+	// Returns one vendor.
+	GetVendor(context.Context, *GetVendorRequest) (*GetVendorResponse, error)
+	// Creates a vendor in the system, then stores it.
+	CreateVendor(context.Context, *CreateVendorRequest) (*CreateVendorResponse, error)
+	// Changes a vendor in the system, then stores it.
+	UpdateVendor(context.Context, *UpdateVendorRequest) (*UpdateVendorResponse, error)
+	// Deletes a vendor in the system, then marks it deleted in the store.
+	DeleteVendor(context.Context, *DeleteVendorRequest) (*DeleteVendorResponse, error)
+	// Lists the connection's users: from the synced store, or from the system with consistency LIVE.
+	ListUsers(context.Context, *ListUsersRequest) (*ListUsersResponse, error)
+	// Returns one user.
+	GetUser(context.Context, *GetUserRequest) (*GetUserResponse, error)
+	// Creates a user in the system, then stores it.
+	CreateUser(context.Context, *CreateUserRequest) (*CreateUserResponse, error)
+	// Changes a user in the system, then stores it.
+	UpdateUser(context.Context, *UpdateUserRequest) (*UpdateUserResponse, error)
+	// Deletes a user in the system, then marks it deleted in the store.
+	DeleteUser(context.Context, *DeleteUserRequest) (*DeleteUserResponse, error)
+	// Sets a work order's status in the system.
+	SetWorkOrderStatus(context.Context, *SetWorkOrderStatusRequest) (*SetWorkOrderStatusResponse, error)
+	// Sets a purchase order's status in the system.
+	SetPurchaseOrderStatus(context.Context, *SetPurchaseOrderStatusRequest) (*SetPurchaseOrderStatusResponse, error)
+	// Adds a (possibly negative) quantity to an inventory level, with a reason.
+	AdjustInventoryLevel(context.Context, *AdjustInventoryLevelRequest) (*AdjustInventoryLevelResponse, error)
+	// Calls the system's own API with the connection's authentication.
+	Passthrough(context.Context, *PassthroughRequest) (*PassthroughResponse, error)
 	mustEmbedUnimplementedEntityServiceServer()
 }
 
@@ -90,6 +752,138 @@ func (UnimplementedEntityServiceServer) ListSystems(context.Context, *ListSystem
 }
 func (UnimplementedEntityServiceServer) GetSystem(context.Context, *GetSystemRequest) (*GetSystemResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetSystem not implemented")
+}
+func (UnimplementedEntityServiceServer) ListWorkOrders(context.Context, *ListWorkOrdersRequest) (*ListWorkOrdersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListWorkOrders not implemented")
+}
+func (UnimplementedEntityServiceServer) GetWorkOrder(context.Context, *GetWorkOrderRequest) (*GetWorkOrderResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetWorkOrder not implemented")
+}
+func (UnimplementedEntityServiceServer) CreateWorkOrder(context.Context, *CreateWorkOrderRequest) (*CreateWorkOrderResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateWorkOrder not implemented")
+}
+func (UnimplementedEntityServiceServer) UpdateWorkOrder(context.Context, *UpdateWorkOrderRequest) (*UpdateWorkOrderResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateWorkOrder not implemented")
+}
+func (UnimplementedEntityServiceServer) DeleteWorkOrder(context.Context, *DeleteWorkOrderRequest) (*DeleteWorkOrderResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteWorkOrder not implemented")
+}
+func (UnimplementedEntityServiceServer) ListAssets(context.Context, *ListAssetsRequest) (*ListAssetsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListAssets not implemented")
+}
+func (UnimplementedEntityServiceServer) GetAsset(context.Context, *GetAssetRequest) (*GetAssetResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetAsset not implemented")
+}
+func (UnimplementedEntityServiceServer) CreateAsset(context.Context, *CreateAssetRequest) (*CreateAssetResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateAsset not implemented")
+}
+func (UnimplementedEntityServiceServer) UpdateAsset(context.Context, *UpdateAssetRequest) (*UpdateAssetResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateAsset not implemented")
+}
+func (UnimplementedEntityServiceServer) DeleteAsset(context.Context, *DeleteAssetRequest) (*DeleteAssetResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteAsset not implemented")
+}
+func (UnimplementedEntityServiceServer) ListLocations(context.Context, *ListLocationsRequest) (*ListLocationsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListLocations not implemented")
+}
+func (UnimplementedEntityServiceServer) GetLocation(context.Context, *GetLocationRequest) (*GetLocationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetLocation not implemented")
+}
+func (UnimplementedEntityServiceServer) CreateLocation(context.Context, *CreateLocationRequest) (*CreateLocationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateLocation not implemented")
+}
+func (UnimplementedEntityServiceServer) UpdateLocation(context.Context, *UpdateLocationRequest) (*UpdateLocationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateLocation not implemented")
+}
+func (UnimplementedEntityServiceServer) DeleteLocation(context.Context, *DeleteLocationRequest) (*DeleteLocationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteLocation not implemented")
+}
+func (UnimplementedEntityServiceServer) ListParts(context.Context, *ListPartsRequest) (*ListPartsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListParts not implemented")
+}
+func (UnimplementedEntityServiceServer) GetPart(context.Context, *GetPartRequest) (*GetPartResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetPart not implemented")
+}
+func (UnimplementedEntityServiceServer) CreatePart(context.Context, *CreatePartRequest) (*CreatePartResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreatePart not implemented")
+}
+func (UnimplementedEntityServiceServer) UpdatePart(context.Context, *UpdatePartRequest) (*UpdatePartResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdatePart not implemented")
+}
+func (UnimplementedEntityServiceServer) DeletePart(context.Context, *DeletePartRequest) (*DeletePartResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeletePart not implemented")
+}
+func (UnimplementedEntityServiceServer) ListInventoryLevels(context.Context, *ListInventoryLevelsRequest) (*ListInventoryLevelsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListInventoryLevels not implemented")
+}
+func (UnimplementedEntityServiceServer) GetInventoryLevel(context.Context, *GetInventoryLevelRequest) (*GetInventoryLevelResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetInventoryLevel not implemented")
+}
+func (UnimplementedEntityServiceServer) CreateInventoryLevel(context.Context, *CreateInventoryLevelRequest) (*CreateInventoryLevelResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateInventoryLevel not implemented")
+}
+func (UnimplementedEntityServiceServer) UpdateInventoryLevel(context.Context, *UpdateInventoryLevelRequest) (*UpdateInventoryLevelResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateInventoryLevel not implemented")
+}
+func (UnimplementedEntityServiceServer) DeleteInventoryLevel(context.Context, *DeleteInventoryLevelRequest) (*DeleteInventoryLevelResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteInventoryLevel not implemented")
+}
+func (UnimplementedEntityServiceServer) ListPurchaseOrders(context.Context, *ListPurchaseOrdersRequest) (*ListPurchaseOrdersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListPurchaseOrders not implemented")
+}
+func (UnimplementedEntityServiceServer) GetPurchaseOrder(context.Context, *GetPurchaseOrderRequest) (*GetPurchaseOrderResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetPurchaseOrder not implemented")
+}
+func (UnimplementedEntityServiceServer) CreatePurchaseOrder(context.Context, *CreatePurchaseOrderRequest) (*CreatePurchaseOrderResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreatePurchaseOrder not implemented")
+}
+func (UnimplementedEntityServiceServer) UpdatePurchaseOrder(context.Context, *UpdatePurchaseOrderRequest) (*UpdatePurchaseOrderResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdatePurchaseOrder not implemented")
+}
+func (UnimplementedEntityServiceServer) DeletePurchaseOrder(context.Context, *DeletePurchaseOrderRequest) (*DeletePurchaseOrderResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeletePurchaseOrder not implemented")
+}
+func (UnimplementedEntityServiceServer) ListVendors(context.Context, *ListVendorsRequest) (*ListVendorsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListVendors not implemented")
+}
+func (UnimplementedEntityServiceServer) GetVendor(context.Context, *GetVendorRequest) (*GetVendorResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetVendor not implemented")
+}
+func (UnimplementedEntityServiceServer) CreateVendor(context.Context, *CreateVendorRequest) (*CreateVendorResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateVendor not implemented")
+}
+func (UnimplementedEntityServiceServer) UpdateVendor(context.Context, *UpdateVendorRequest) (*UpdateVendorResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateVendor not implemented")
+}
+func (UnimplementedEntityServiceServer) DeleteVendor(context.Context, *DeleteVendorRequest) (*DeleteVendorResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteVendor not implemented")
+}
+func (UnimplementedEntityServiceServer) ListUsers(context.Context, *ListUsersRequest) (*ListUsersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListUsers not implemented")
+}
+func (UnimplementedEntityServiceServer) GetUser(context.Context, *GetUserRequest) (*GetUserResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetUser not implemented")
+}
+func (UnimplementedEntityServiceServer) CreateUser(context.Context, *CreateUserRequest) (*CreateUserResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateUser not implemented")
+}
+func (UnimplementedEntityServiceServer) UpdateUser(context.Context, *UpdateUserRequest) (*UpdateUserResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateUser not implemented")
+}
+func (UnimplementedEntityServiceServer) DeleteUser(context.Context, *DeleteUserRequest) (*DeleteUserResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteUser not implemented")
+}
+func (UnimplementedEntityServiceServer) SetWorkOrderStatus(context.Context, *SetWorkOrderStatusRequest) (*SetWorkOrderStatusResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetWorkOrderStatus not implemented")
+}
+func (UnimplementedEntityServiceServer) SetPurchaseOrderStatus(context.Context, *SetPurchaseOrderStatusRequest) (*SetPurchaseOrderStatusResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetPurchaseOrderStatus not implemented")
+}
+func (UnimplementedEntityServiceServer) AdjustInventoryLevel(context.Context, *AdjustInventoryLevelRequest) (*AdjustInventoryLevelResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method AdjustInventoryLevel not implemented")
+}
+func (UnimplementedEntityServiceServer) Passthrough(context.Context, *PassthroughRequest) (*PassthroughResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Passthrough not implemented")
 }
 func (UnimplementedEntityServiceServer) mustEmbedUnimplementedEntityServiceServer() {}
 func (UnimplementedEntityServiceServer) testEmbeddedByValue()                       {}
@@ -148,6 +942,798 @@ func _EntityService_GetSystem_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _EntityService_ListWorkOrders_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListWorkOrdersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).ListWorkOrders(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_ListWorkOrders_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).ListWorkOrders(ctx, req.(*ListWorkOrdersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_GetWorkOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetWorkOrderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).GetWorkOrder(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_GetWorkOrder_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).GetWorkOrder(ctx, req.(*GetWorkOrderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_CreateWorkOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateWorkOrderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).CreateWorkOrder(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_CreateWorkOrder_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).CreateWorkOrder(ctx, req.(*CreateWorkOrderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_UpdateWorkOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateWorkOrderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).UpdateWorkOrder(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_UpdateWorkOrder_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).UpdateWorkOrder(ctx, req.(*UpdateWorkOrderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_DeleteWorkOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteWorkOrderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).DeleteWorkOrder(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_DeleteWorkOrder_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).DeleteWorkOrder(ctx, req.(*DeleteWorkOrderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_ListAssets_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListAssetsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).ListAssets(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_ListAssets_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).ListAssets(ctx, req.(*ListAssetsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_GetAsset_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetAssetRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).GetAsset(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_GetAsset_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).GetAsset(ctx, req.(*GetAssetRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_CreateAsset_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateAssetRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).CreateAsset(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_CreateAsset_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).CreateAsset(ctx, req.(*CreateAssetRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_UpdateAsset_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateAssetRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).UpdateAsset(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_UpdateAsset_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).UpdateAsset(ctx, req.(*UpdateAssetRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_DeleteAsset_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteAssetRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).DeleteAsset(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_DeleteAsset_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).DeleteAsset(ctx, req.(*DeleteAssetRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_ListLocations_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListLocationsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).ListLocations(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_ListLocations_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).ListLocations(ctx, req.(*ListLocationsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_GetLocation_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetLocationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).GetLocation(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_GetLocation_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).GetLocation(ctx, req.(*GetLocationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_CreateLocation_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateLocationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).CreateLocation(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_CreateLocation_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).CreateLocation(ctx, req.(*CreateLocationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_UpdateLocation_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateLocationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).UpdateLocation(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_UpdateLocation_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).UpdateLocation(ctx, req.(*UpdateLocationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_DeleteLocation_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteLocationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).DeleteLocation(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_DeleteLocation_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).DeleteLocation(ctx, req.(*DeleteLocationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_ListParts_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListPartsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).ListParts(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_ListParts_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).ListParts(ctx, req.(*ListPartsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_GetPart_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetPartRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).GetPart(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_GetPart_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).GetPart(ctx, req.(*GetPartRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_CreatePart_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreatePartRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).CreatePart(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_CreatePart_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).CreatePart(ctx, req.(*CreatePartRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_UpdatePart_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdatePartRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).UpdatePart(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_UpdatePart_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).UpdatePart(ctx, req.(*UpdatePartRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_DeletePart_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeletePartRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).DeletePart(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_DeletePart_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).DeletePart(ctx, req.(*DeletePartRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_ListInventoryLevels_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListInventoryLevelsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).ListInventoryLevels(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_ListInventoryLevels_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).ListInventoryLevels(ctx, req.(*ListInventoryLevelsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_GetInventoryLevel_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetInventoryLevelRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).GetInventoryLevel(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_GetInventoryLevel_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).GetInventoryLevel(ctx, req.(*GetInventoryLevelRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_CreateInventoryLevel_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateInventoryLevelRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).CreateInventoryLevel(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_CreateInventoryLevel_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).CreateInventoryLevel(ctx, req.(*CreateInventoryLevelRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_UpdateInventoryLevel_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateInventoryLevelRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).UpdateInventoryLevel(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_UpdateInventoryLevel_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).UpdateInventoryLevel(ctx, req.(*UpdateInventoryLevelRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_DeleteInventoryLevel_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteInventoryLevelRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).DeleteInventoryLevel(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_DeleteInventoryLevel_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).DeleteInventoryLevel(ctx, req.(*DeleteInventoryLevelRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_ListPurchaseOrders_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListPurchaseOrdersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).ListPurchaseOrders(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_ListPurchaseOrders_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).ListPurchaseOrders(ctx, req.(*ListPurchaseOrdersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_GetPurchaseOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetPurchaseOrderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).GetPurchaseOrder(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_GetPurchaseOrder_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).GetPurchaseOrder(ctx, req.(*GetPurchaseOrderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_CreatePurchaseOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreatePurchaseOrderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).CreatePurchaseOrder(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_CreatePurchaseOrder_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).CreatePurchaseOrder(ctx, req.(*CreatePurchaseOrderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_UpdatePurchaseOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdatePurchaseOrderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).UpdatePurchaseOrder(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_UpdatePurchaseOrder_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).UpdatePurchaseOrder(ctx, req.(*UpdatePurchaseOrderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_DeletePurchaseOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeletePurchaseOrderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).DeletePurchaseOrder(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_DeletePurchaseOrder_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).DeletePurchaseOrder(ctx, req.(*DeletePurchaseOrderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_ListVendors_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListVendorsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).ListVendors(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_ListVendors_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).ListVendors(ctx, req.(*ListVendorsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_GetVendor_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetVendorRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).GetVendor(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_GetVendor_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).GetVendor(ctx, req.(*GetVendorRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_CreateVendor_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateVendorRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).CreateVendor(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_CreateVendor_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).CreateVendor(ctx, req.(*CreateVendorRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_UpdateVendor_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateVendorRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).UpdateVendor(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_UpdateVendor_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).UpdateVendor(ctx, req.(*UpdateVendorRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_DeleteVendor_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteVendorRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).DeleteVendor(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_DeleteVendor_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).DeleteVendor(ctx, req.(*DeleteVendorRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_ListUsers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListUsersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).ListUsers(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_ListUsers_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).ListUsers(ctx, req.(*ListUsersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_GetUser_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetUserRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).GetUser(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_GetUser_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).GetUser(ctx, req.(*GetUserRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_CreateUser_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateUserRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).CreateUser(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_CreateUser_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).CreateUser(ctx, req.(*CreateUserRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_UpdateUser_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateUserRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).UpdateUser(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_UpdateUser_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).UpdateUser(ctx, req.(*UpdateUserRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_DeleteUser_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteUserRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).DeleteUser(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_DeleteUser_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).DeleteUser(ctx, req.(*DeleteUserRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_SetWorkOrderStatus_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetWorkOrderStatusRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).SetWorkOrderStatus(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_SetWorkOrderStatus_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).SetWorkOrderStatus(ctx, req.(*SetWorkOrderStatusRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_SetPurchaseOrderStatus_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetPurchaseOrderStatusRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).SetPurchaseOrderStatus(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_SetPurchaseOrderStatus_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).SetPurchaseOrderStatus(ctx, req.(*SetPurchaseOrderStatusRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_AdjustInventoryLevel_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AdjustInventoryLevelRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).AdjustInventoryLevel(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_AdjustInventoryLevel_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).AdjustInventoryLevel(ctx, req.(*AdjustInventoryLevelRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_Passthrough_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PassthroughRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).Passthrough(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_Passthrough_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).Passthrough(ctx, req.(*PassthroughRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // EntityService_ServiceDesc is the grpc.ServiceDesc for EntityService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -162,6 +1748,182 @@ var EntityService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetSystem",
 			Handler:    _EntityService_GetSystem_Handler,
+		},
+		{
+			MethodName: "ListWorkOrders",
+			Handler:    _EntityService_ListWorkOrders_Handler,
+		},
+		{
+			MethodName: "GetWorkOrder",
+			Handler:    _EntityService_GetWorkOrder_Handler,
+		},
+		{
+			MethodName: "CreateWorkOrder",
+			Handler:    _EntityService_CreateWorkOrder_Handler,
+		},
+		{
+			MethodName: "UpdateWorkOrder",
+			Handler:    _EntityService_UpdateWorkOrder_Handler,
+		},
+		{
+			MethodName: "DeleteWorkOrder",
+			Handler:    _EntityService_DeleteWorkOrder_Handler,
+		},
+		{
+			MethodName: "ListAssets",
+			Handler:    _EntityService_ListAssets_Handler,
+		},
+		{
+			MethodName: "GetAsset",
+			Handler:    _EntityService_GetAsset_Handler,
+		},
+		{
+			MethodName: "CreateAsset",
+			Handler:    _EntityService_CreateAsset_Handler,
+		},
+		{
+			MethodName: "UpdateAsset",
+			Handler:    _EntityService_UpdateAsset_Handler,
+		},
+		{
+			MethodName: "DeleteAsset",
+			Handler:    _EntityService_DeleteAsset_Handler,
+		},
+		{
+			MethodName: "ListLocations",
+			Handler:    _EntityService_ListLocations_Handler,
+		},
+		{
+			MethodName: "GetLocation",
+			Handler:    _EntityService_GetLocation_Handler,
+		},
+		{
+			MethodName: "CreateLocation",
+			Handler:    _EntityService_CreateLocation_Handler,
+		},
+		{
+			MethodName: "UpdateLocation",
+			Handler:    _EntityService_UpdateLocation_Handler,
+		},
+		{
+			MethodName: "DeleteLocation",
+			Handler:    _EntityService_DeleteLocation_Handler,
+		},
+		{
+			MethodName: "ListParts",
+			Handler:    _EntityService_ListParts_Handler,
+		},
+		{
+			MethodName: "GetPart",
+			Handler:    _EntityService_GetPart_Handler,
+		},
+		{
+			MethodName: "CreatePart",
+			Handler:    _EntityService_CreatePart_Handler,
+		},
+		{
+			MethodName: "UpdatePart",
+			Handler:    _EntityService_UpdatePart_Handler,
+		},
+		{
+			MethodName: "DeletePart",
+			Handler:    _EntityService_DeletePart_Handler,
+		},
+		{
+			MethodName: "ListInventoryLevels",
+			Handler:    _EntityService_ListInventoryLevels_Handler,
+		},
+		{
+			MethodName: "GetInventoryLevel",
+			Handler:    _EntityService_GetInventoryLevel_Handler,
+		},
+		{
+			MethodName: "CreateInventoryLevel",
+			Handler:    _EntityService_CreateInventoryLevel_Handler,
+		},
+		{
+			MethodName: "UpdateInventoryLevel",
+			Handler:    _EntityService_UpdateInventoryLevel_Handler,
+		},
+		{
+			MethodName: "DeleteInventoryLevel",
+			Handler:    _EntityService_DeleteInventoryLevel_Handler,
+		},
+		{
+			MethodName: "ListPurchaseOrders",
+			Handler:    _EntityService_ListPurchaseOrders_Handler,
+		},
+		{
+			MethodName: "GetPurchaseOrder",
+			Handler:    _EntityService_GetPurchaseOrder_Handler,
+		},
+		{
+			MethodName: "CreatePurchaseOrder",
+			Handler:    _EntityService_CreatePurchaseOrder_Handler,
+		},
+		{
+			MethodName: "UpdatePurchaseOrder",
+			Handler:    _EntityService_UpdatePurchaseOrder_Handler,
+		},
+		{
+			MethodName: "DeletePurchaseOrder",
+			Handler:    _EntityService_DeletePurchaseOrder_Handler,
+		},
+		{
+			MethodName: "ListVendors",
+			Handler:    _EntityService_ListVendors_Handler,
+		},
+		{
+			MethodName: "GetVendor",
+			Handler:    _EntityService_GetVendor_Handler,
+		},
+		{
+			MethodName: "CreateVendor",
+			Handler:    _EntityService_CreateVendor_Handler,
+		},
+		{
+			MethodName: "UpdateVendor",
+			Handler:    _EntityService_UpdateVendor_Handler,
+		},
+		{
+			MethodName: "DeleteVendor",
+			Handler:    _EntityService_DeleteVendor_Handler,
+		},
+		{
+			MethodName: "ListUsers",
+			Handler:    _EntityService_ListUsers_Handler,
+		},
+		{
+			MethodName: "GetUser",
+			Handler:    _EntityService_GetUser_Handler,
+		},
+		{
+			MethodName: "CreateUser",
+			Handler:    _EntityService_CreateUser_Handler,
+		},
+		{
+			MethodName: "UpdateUser",
+			Handler:    _EntityService_UpdateUser_Handler,
+		},
+		{
+			MethodName: "DeleteUser",
+			Handler:    _EntityService_DeleteUser_Handler,
+		},
+		{
+			MethodName: "SetWorkOrderStatus",
+			Handler:    _EntityService_SetWorkOrderStatus_Handler,
+		},
+		{
+			MethodName: "SetPurchaseOrderStatus",
+			Handler:    _EntityService_SetPurchaseOrderStatus_Handler,
+		},
+		{
+			MethodName: "AdjustInventoryLevel",
+			Handler:    _EntityService_AdjustInventoryLevel_Handler,
+		},
+		{
+			MethodName: "Passthrough",
+			Handler:    _EntityService_Passthrough_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -1,21 +1,39 @@
 -- +goose Up
--- The synced records of every connection, in the unified model.
+-- The synced records of every connection, in the unified model. Times are
+-- UTC microseconds; 0 means unset.
 CREATE TABLE records (
-    id                 TEXT PRIMARY KEY,
-    connection_id      TEXT NOT NULL,
-    collection         TEXT NOT NULL,
-    remote_id          TEXT NOT NULL,
-    status             TEXT NOT NULL DEFAULT '',
-    create_time        BIGINT NOT NULL,
-    update_time        BIGINT NOT NULL,
-    delete_time        BIGINT NOT NULL DEFAULT 0,
-    hash               BYTEA NOT NULL,
-    data               BYTEA NOT NULL,
-    remote_data        BYTEA
+    id            TEXT PRIMARY KEY,
+    connection_id TEXT NOT NULL,
+    collection    TEXT NOT NULL,
+    remote_id     TEXT NOT NULL,
+    status        TEXT NOT NULL DEFAULT '',
+    create_time   BIGINT NOT NULL,
+    update_time   BIGINT NOT NULL,
+    delete_time   BIGINT NOT NULL DEFAULT 0,
+    hash          BYTEA NOT NULL,
+    data          BYTEA NOT NULL,
+    remote_data   BYTEA
 );
+-- Tombstone by the system's key; DeleteConnection by connection.
 CREATE UNIQUE INDEX records_remote ON records (connection_id, collection, remote_id);
-CREATE INDEX records_list ON records (connection_id, collection, id);
+-- LiveRemoteIDs pages in id order.
+CREATE INDEX records_ids ON records (connection_id, collection, id);
+-- List pages by keyset: each page is a range scan of one of these.
+CREATE INDEX records_created ON records (connection_id, collection, create_time, id);
 CREATE INDEX records_updated ON records (connection_id, collection, update_time, id);
 
+-- Writes made with a request_id (AIP-155): a claim while the write runs,
+-- then its response. response is NULL while the claim is in flight.
+CREATE TABLE idempotency (
+    connection_id TEXT NOT NULL,
+    request_id    TEXT NOT NULL,
+    request_hash  BYTEA NOT NULL,
+    response      BYTEA,
+    create_time   BIGINT NOT NULL,
+    PRIMARY KEY (connection_id, request_id)
+);
+CREATE INDEX idempotency_created ON idempotency (create_time);
+
 -- +goose Down
+DROP TABLE idempotency;
 DROP TABLE records;

@@ -1,0 +1,226 @@
+package maximo
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	connectorv1 "github.com/millwright-dev/millwright/gen/go/millwright/connector/v1"
+	"github.com/millwright-dev/millwright/services/entity/connector"
+	"github.com/millwright-dev/millwright/services/platform/apierr"
+)
+
+const (
+	// defaultPageSize is the page size when the caller gives none.
+	defaultPageSize = 1000
+	// maxPageSize is Maximo's usual cap (mxe.oslc.maxpagesize).
+	maxPageSize = 10000
+	// overlap is how far before its cursor an incremental listing starts,
+	// so that a change committed in the second the previous listing ended
+	// (Maximo's changedate has whole seconds) is not missed. Records changed
+	// in the overlap come back; the entity store drops them unchanged.
+	overlap = 2 * time.Second
+)
+
+// page is one page of a collection query. Members decode as any, which
+// encoding/json fills without reflection (a []member would set each
+// attribute through reflect).
+type page struct {
+	Member       []any `json:"member"`
+	ResponseInfo struct {
+		NextPage *struct {
+			Href string `json:"href"`
+		} `json:"nextPage"`
+		TotalCount *int `json:"totalCount"`
+	} `json:"responseInfo"`
+}
+
+// object returns the object of a collection that supports an operation.
+func (c *Connector) object(collection string, o op) (*object, bool) {
+	obj := objects[collection]
+	return obj, obj != nil && supports(collection, o)
+}
+
+// ListChanges lists one page of the records changed since the cursor, in
+// changedate order.
+//
+// The page token is the path and query of Maximo's responseInfo.nextPage
+// href; the cursor is the latest changedate of the complete listing.
+func (c *Connector) ListChanges(ctx context.Context, cfg connector.Config, req connector.ListRequest) (connector.Page, error) {
+	obj, ok := c.object(req.Collection, opList)
+	if !ok {
+		return c.Unimplemented.ListChanges(ctx, cfg, req)
+	}
+	s, err := c.session(cfg)
+	if err != nil {
+		return connector.Page{}, err
+	}
+	var floor time.Time
+	if req.Cursor != "" {
+		t, err := time.Parse(time.RFC3339, req.Cursor)
+		if err != nil {
+			return connector.Page{}, apierr.InvalidFields(apierr.FieldViolation{Field: "cursor", Description: "is not a cursor of the Maximo connector"})
+		}
+		floor = t.Add(-overlap)
+	} else if !req.Since.IsZero() {
+		floor = req.Since
+	}
+	var u *url.URL
+	if req.PageToken != "" {
+		if u, err = s.follow(req.PageToken, obj); err != nil {
+			return connector.Page{}, apierr.InvalidFields(apierr.FieldViolation{Field: "page_token", Description: "is not a page token of this listing"})
+		}
+	} else {
+		where := obj.filter
+		if !floor.IsZero() {
+			where = and(where, `changedate>="`+formatDate(floor)+`"`)
+		}
+		size := req.PageSize
+		if size <= 0 {
+			size = defaultPageSize
+		}
+		u = s.query(obj, where, min(size, maxPageSize))
+	}
+	e, err := s.env(ctx, obj)
+	if err != nil {
+		return connector.Page{}, err
+	}
+	var p page
+	if err := s.getJSON(ctx, u, &p); err != nil {
+		return connector.Page{}, err
+	}
+	out := connector.Page{Records: make([]*connectorv1.Record, 0, len(p.Member))}
+	var newest int64
+	for _, x := range p.Member {
+		m, ok := x.(map[string]any)
+		if !ok {
+			return connector.Page{}, apierr.New(apierr.ConnectedSystemError, "%s listed a member that is not an object", systemName).With("system", systemName)
+		}
+		r := obj.record(m, e)
+		out.Records = append(out.Records, r)
+		if t := r.GetRemoteUpdateTime(); t != nil && t.GetSeconds() > newest {
+			newest = t.GetSeconds()
+		}
+	}
+	if next := p.ResponseInfo.NextPage; next != nil && next.Href != "" {
+		nu, err := s.local(next.Href, osPath(obj.os))
+		if err != nil {
+			return connector.Page{}, apierr.New(apierr.ConnectedSystemError, "%s gave a next page outside the collection: %v", systemName, err).With("system", systemName)
+		}
+		out.NextPageToken = nu.EscapedPath() + "?" + nu.RawQuery
+		return out, nil
+	}
+	// The listing is in changedate order, and a record changed while it
+	// was paged moves to its end, so the last page holds its latest change.
+	// A last page without records keeps the listing's floor.
+	switch {
+	case newest > 0:
+		out.Cursor = time.Unix(newest, 0).UTC().Format(time.RFC3339)
+	case req.Cursor != "":
+		out.Cursor = req.Cursor
+	case !req.Since.IsZero():
+		out.Cursor = req.Since.UTC().Format(time.RFC3339)
+	default:
+		out.Cursor = time.Unix(0, 0).UTC().Format(time.RFC3339)
+	}
+	return out, nil
+}
+
+// follow returns the URL of a page token: a path and query resolved against
+// the base URL, which must be the collection's own path.
+func (s *session) follow(token string, obj *object) (*url.URL, error) {
+	u, err := url.Parse(token)
+	switch {
+	case err != nil:
+		return nil, err
+	case u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(token, "/") || strings.HasPrefix(token, "//"):
+		return nil, errors.New("a page token is a path and a query")
+	case !strings.EqualFold(u.Path, s.base.Path+osPath(obj.os)):
+		return nil, errors.New("the page token is not of this collection")
+	}
+	return s.under(u.EscapedPath(), u.RawQuery, osPath(obj.os))
+}
+
+func and(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + " and " + b
+}
+
+// query is the URL of a collection query in changedate order.
+func (s *session) query(obj *object, where string, pageSize int) *url.URL {
+	q := url.Values{
+		"lean":          {"1"},
+		"oslc.select":   {obj.sel},
+		"oslc.orderBy":  {"+changedate"},
+		"oslc.pageSize": {strconv.Itoa(pageSize)},
+	}
+	if where != "" {
+		q.Set("oslc.where", where)
+	}
+	return s.apiURL(osPath(obj.os), q)
+}
+
+// env returns what the object's mapping needs: the base currency, read
+// once an hour from whoami, for collections with money.
+func (s *session) env(ctx context.Context, obj *object) (*env, error) {
+	if !obj.money {
+		return &env{}, nil
+	}
+	info, err := s.whoami(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	return &env{currency: info.BaseCurrency}, nil
+}
+
+// Get returns one record.
+func (c *Connector) Get(ctx context.Context, cfg connector.Config, collection, remoteID string) (*connectorv1.Record, error) {
+	obj, ok := c.object(collection, opGet)
+	if !ok {
+		return c.Unimplemented.Get(ctx, cfg, collection, remoteID)
+	}
+	s, err := c.session(cfg)
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.read(ctx, obj, remoteID)
+	if err != nil {
+		return nil, err
+	}
+	e, err := s.env(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
+	return obj.record(m, e), nil
+}
+
+// read returns the member of a remote id, with its href and _rowstamp, by a
+// query on its key (no need to know how Maximo encodes member ids).
+func (s *session) read(ctx context.Context, obj *object, remoteID string) (member, error) {
+	where, parts, ok := obj.keyWhere(remoteID)
+	if !ok {
+		return nil, notFound(obj, remoteID)
+	}
+	var p page
+	if err := s.getJSON(ctx, s.query(obj, where, 10), &p); err != nil {
+		return nil, err
+	}
+	for _, x := range p.Member {
+		if m, ok := x.(map[string]any); ok && obj.matches(m, parts) {
+			return m, nil
+		}
+	}
+	return nil, notFound(obj, remoteID)
+}
+
+func notFound(obj *object, remoteID string) error {
+	return apierr.New(apierr.NotFound, "%s has no %s %q", systemName, obj.noun, remoteID).With("system", systemName)
+}

@@ -1,0 +1,266 @@
+package store_test
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/millwright-dev/millwright/services/entity/internal/store"
+	"github.com/millwright-dev/millwright/services/platform/db"
+	"github.com/millwright-dev/millwright/services/platform/db/dbtest"
+)
+
+// benchDBs runs a benchmark on SQLite and on PostgreSQL.
+func benchDBs(b *testing.B, fn func(b *testing.B, d *db.DB)) {
+	b.Run("sqlite", func(b *testing.B) { fn(b, dbtest.SQLite(b, store.Migrations)) })
+	b.Run("postgres", func(b *testing.B) { fn(b, dbtest.Postgres(b, store.Migrations)) })
+}
+
+// benchRow is a record of a realistic size: a 400-byte message and 800
+// bytes of raw JSON, with an id like the entity service's (random order).
+func benchRow(conn string, n int, version int) store.Row {
+	remote := strconv.Itoa(n)
+	sum := sha256.Sum256([]byte(conn + "\x00workOrders\x00" + remote))
+	data := make([]byte, 400)
+	binary.LittleEndian.PutUint64(data, uint64(n))
+	binary.LittleEndian.PutUint64(data[8:], uint64(version))
+	raw := make([]byte, 800)
+	for i := range raw {
+		raw[i] = 'a' + byte((n+i)%26)
+	}
+	h := sha256.Sum256(data)
+	return store.Row{
+		ID: fmt.Sprintf("wo_%x", sum[:16]), Connection: conn, Collection: "workOrders", RemoteID: remote,
+		Status: "OPEN", Hash: h[:], Data: data, RemoteData: raw,
+	}
+}
+
+func nopEncode(*store.Row) error { return nil }
+
+// BenchmarkUpsert measures batches of 1,000 rows: new ones, changed ones,
+// and unchanged ones.
+func BenchmarkUpsert(b *testing.B) {
+	const batch = 1000
+	benchDBs(b, func(b *testing.B, d *db.DB) {
+		s := store.New(d)
+		now := db.Now()
+		next := 0
+		rows := make([]store.Row, batch)
+		b.Run("create", func(b *testing.B) {
+			for b.Loop() {
+				for i := range rows {
+					rows[i] = benchRow("conn_a", next, 0)
+					next++
+				}
+				if _, _, err := s.Upsert(ctx, rows, now, nopEncode); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "rows/s")
+		})
+		stored := next
+		version := 0
+		b.Run("update", func(b *testing.B) {
+			for b.Loop() {
+				version++
+				for i := range rows {
+					rows[i] = benchRow("conn_a", rand.IntN(stored), version)
+				}
+				if _, _, err := s.Upsert(ctx, rows, now, nopEncode); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "rows/s")
+		})
+		b.Run("unchanged", func(b *testing.B) {
+			start := 0
+			for i := range rows {
+				rows[i] = benchRow("conn_a", start+i, version)
+			}
+			if _, _, err := s.Upsert(ctx, rows, now, nopEncode); err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				if _, _, err := s.Upsert(ctx, rows, now, nopEncode); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "rows/s")
+		})
+	})
+}
+
+// benchRows is the size of BenchmarkListPage's table:
+// STORE_BENCH_ROWS, 100,000 by default.
+func benchRows(b *testing.B) int {
+	n := 100_000
+	if v := os.Getenv("STORE_BENCH_ROWS"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 1000 {
+			b.Fatalf("STORE_BENCH_ROWS=%q: want a number of at least 1000", v)
+		}
+	}
+	return n
+}
+
+// BenchmarkListPage fills one connection's collection (STORE_BENCH_ROWS
+// rows) and reads its first and its last page of 100 (page 10,000 of
+// 1,000,000 rows), in each order: keyset pagination makes them cost the
+// same.
+func BenchmarkListPage(b *testing.B) {
+	const pageSize = 100
+	n := benchRows(b)
+	benchDBs(b, func(b *testing.B, d *db.DB) {
+		s := store.New(d)
+		start := time.Now()
+		// Batches of 1,000 a millisecond apart; update times in another
+		// order, as a later sync leaves them.
+		base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		type key struct {
+			t  int64
+			id string
+		}
+		var created, updated []key
+		rows := make([]store.Row, 0, 1000)
+		for i := 0; i < n; i += 1000 {
+			rows = rows[:0]
+			for j := i; j < min(i+1000, n); j++ {
+				rows = append(rows, benchRow("conn_a", j, 0))
+			}
+			now := base.Add(time.Duration(i/1000) * time.Millisecond)
+			if _, _, err := s.Upsert(ctx, rows, now, nopEncode); err != nil {
+				b.Fatal(err)
+			}
+			for _, r := range rows {
+				created = append(created, key{db.Micros(now), r.ID})
+			}
+		}
+		// Change every other row of a second connection... and a tenth of
+		// this one's, later, so update_time differs from create_time.
+		rows = rows[:0]
+		later := base.Add(time.Hour)
+		for j := 0; j < n; j += 10 {
+			rows = append(rows, benchRow("conn_a", j, 1))
+			if len(rows) == 1000 || j+10 >= n {
+				if _, _, err := s.Upsert(ctx, rows, later, nopEncode); err != nil {
+					b.Fatal(err)
+				}
+				later = later.Add(time.Millisecond)
+				rows = rows[:0]
+			}
+		}
+		// Another connection's rows, interleaved in every index.
+		for i := 0; i < n/10; i += 1000 {
+			rows = rows[:0]
+			for j := i; j < min(i+1000, n/10); j++ {
+				rows = append(rows, benchRow("conn_b", j, 0))
+			}
+			if _, _, err := s.Upsert(ctx, rows, base.Add(time.Duration(i/1000)*time.Millisecond), nopEncode); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.Logf("filled %d rows (+%d of another connection) in %v", n, n/10, time.Since(start).Round(time.Millisecond))
+		if d.Dialect == db.Postgres {
+			if _, err := d.ExecContext(ctx, "ANALYZE records"); err != nil {
+				b.Fatal(err)
+			}
+		} else if _, err := d.ExecContext(ctx, "ANALYZE"); err != nil {
+			b.Fatal(err)
+		}
+		// The update times, read back.
+		for i := 0; ; i++ {
+			var after *store.Cursor
+			if len(updated) > 0 {
+				after = &store.Cursor{Time: updated[len(updated)-1].t, ID: updated[len(updated)-1].id}
+			}
+			page, err := s.List(ctx, store.Query{Connection: "conn_a", Collection: "workOrders", OrderBy: store.Order{Column: "update_time"}, After: after, Limit: 1000})
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, r := range page {
+				updated = append(updated, key{db.Micros(r.UpdateTime), r.ID})
+			}
+			if len(page) < 1000 {
+				break
+			}
+		}
+		if len(updated) != n {
+			b.Fatalf("read %d rows by update_time, want %d", len(updated), n)
+		}
+		cmp := func(a, b key) int {
+			if a.t != b.t {
+				return int(a.t - b.t)
+			}
+			if a.id < b.id {
+				return -1
+			}
+			return 1
+		}
+		slices.SortFunc(created, cmp)
+
+		pages := n / pageSize
+		for _, o := range []store.Order{{Column: "create_time"}, {Column: "update_time", Desc: true}} {
+			keys := created
+			if o.Column == "update_time" {
+				keys = slices.Clone(updated)
+				slices.Reverse(keys)
+			}
+			for _, page := range []int{1, pages} {
+				q := store.Query{Connection: "conn_a", Collection: "workOrders", OrderBy: o, Limit: pageSize}
+				if page > 1 {
+					k := keys[(page-1)*pageSize-1]
+					q.After = &store.Cursor{Time: k.t, ID: k.id}
+				}
+				b.Run(fmt.Sprintf("order=%s/page=%d", o, page), func(b *testing.B) {
+					b.Logf("plan:\n%s", benchExplain(b, d, q))
+					for b.Loop() {
+						got, err := s.List(ctx, q)
+						if err != nil {
+							b.Fatal(err)
+						}
+						if len(got) != pageSize || got[0].ID != keys[(page-1)*pageSize].id {
+							b.Fatalf("page %d: %d rows, first %s, want %s", page, len(got), got[0].ID, keys[(page-1)*pageSize].id)
+						}
+					}
+				})
+			}
+		}
+	})
+}
+
+// benchExplain is the plan of a List query, as the planner picks it.
+func benchExplain(b *testing.B, d *db.DB, q store.Query) string {
+	query, args, err := store.ListQuery(q)
+	if err != nil {
+		b.Fatal(err)
+	}
+	prefix := "EXPLAIN QUERY PLAN "
+	if d.Dialect == db.Postgres {
+		prefix = "EXPLAIN (ANALYZE, BUFFERS) "
+	}
+	rs, err := d.QueryContext(ctx, prefix+query, args...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rs.Close()
+	cols, _ := rs.Columns()
+	out := query + "\n"
+	for rs.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rs.Scan(ptrs...); err != nil {
+			b.Fatal(err)
+		}
+		out += fmt.Sprintln(vals[len(vals)-1])
+	}
+	return out
+}

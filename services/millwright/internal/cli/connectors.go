@@ -1,0 +1,8 @@
+package cli
+
+import "github.com/millwright-dev/millwright/services/entity/connector"
+
+// builtinConnectors are the connectors compiled into the binary.
+func builtinConnectors() []connector.Connector {
+	return []connector.Connector{}
+}

@@ -1,0 +1,98 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/millwright-dev/millwright/services/platform/envflag"
+	"github.com/millwright-dev/millwright/simulators/maximo"
+)
+
+func init() {
+	register("simulate", "run a simulator of a connected system's API: "+strings.Join(simulatorNames(), ", "), simulate)
+}
+
+// simulator is one system's simulator, configured from flags.
+type simulator struct {
+	addr string
+	// define adds the simulator's flags and returns the function that
+	// builds it once they are parsed.
+	define func(fs *envflag.Set) func() simulated
+}
+
+// simulated is a built simulator: its handler and the settings and
+// credentials that connect Millwright to it at a base URL.
+type simulated struct {
+	handler    http.Handler
+	connection func(baseURL string) (settings, credentials map[string]string)
+}
+
+var simulators = map[string]simulator{
+	"maximo": {addr: "127.0.0.1:9601", define: func(fs *envflag.Set) func() simulated {
+		cfg := maximo.DefaultConfig()
+		fs.Int64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the generated plant and credentials")
+		fs.IntVar(&cfg.WorkOrders, "work-orders", cfg.WorkOrders, "work orders to seed")
+		fs.IntVar(&cfg.Assets, "assets", cfg.Assets, "assets to seed")
+		fs.IntVar(&cfg.PurchaseOrders, "purchase-orders", cfg.PurchaseOrders, "purchase orders to seed")
+		fs.IntVar(&cfg.Items, "items", cfg.Items, "items to seed")
+		fs.DurationVar(&cfg.Latency, "latency", cfg.Latency, "latency added to every request")
+		return func() simulated {
+			s := maximo.New(cfg)
+			return simulated{handler: s, connection: s.Connection}
+		}
+	}},
+}
+
+func simulatorNames() []string {
+	names := make([]string, 0, len(simulators))
+	for n := range simulators {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// connectionLine is what simulate prints: the body of POST /v1/connections.
+type connectionLine struct {
+	System      string            `json:"system"`
+	Settings    map[string]string `json:"settings"`
+	Credentials map[string]string `json:"credentials"`
+}
+
+func simulate(ctx context.Context, args []string, out, errOut io.Writer) error {
+	if len(args) == 0 || simulators[args[0]].define == nil {
+		return usagef("which system? millwright simulate %s [--addr HOST:PORT]", strings.Join(simulatorNames(), "|"))
+	}
+	name := args[0]
+	sim := simulators[name]
+	var addr string
+	fs := envflag.NewSet("simulate " + name)
+	fs.StringVar(&addr, "addr", sim.addr, "address to listen on")
+	build := sim.define(fs)
+	if err := parse(fs, args[1:], errOut); err != nil {
+		return err
+	}
+	s := build()
+	lis, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	settings, creds := s.connection("http://" + lis.Addr().String())
+	line, _ := json.Marshal(connectionLine{System: name, Settings: settings, Credentials: creds})
+	fmt.Fprintln(out, string(line))
+	srv := &http.Server{Handler: s.handler}
+	go func() {
+		<-ctx.Done()
+		srv.Close()
+	}()
+	if err := srv.Serve(lis); err != http.ErrServerClosed {
+		return err
+	}
+	return nil
+}
