@@ -98,7 +98,12 @@ func (s *Service) GRPCServer() *grpcserver.Server {
 	g := grpcserver.New(grpcserver.Config{
 		Name: Name,
 		Log:  s.log,
-		Auth: auth.Policy{Authenticate: s.server.Principal, Internal: auth.InternalCredential(s.key)},
+		// The service's own handlers check that a connection is the caller's
+		// (and ListEvents' connection is only a filter), so authentication
+		// here resolves the credential alone.
+		Auth: auth.Policy{Authenticate: func(ctx context.Context, credential, _ string) (auth.Principal, error) {
+			return s.server.Principal(ctx, credential, "")
+		}, Internal: auth.InternalCredential(s.key)},
 	})
 	connectionv1.RegisterConnectionServiceServer(g, s.server)
 	connectionv1.RegisterConnectionInternalServiceServer(g, server.Internal{Server: s.server})

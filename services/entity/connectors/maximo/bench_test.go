@@ -46,3 +46,24 @@ func BenchmarkFullListing(b *testing.B) {
 	}
 	b.ReportMetric(float64(total)/time.Since(start).Seconds(), "records/s")
 }
+
+// BenchmarkMapWorkOrder maps one typical listed work order: the mapping's
+// own cost, without HTTP, JSON or the simulator.
+func BenchmarkMapWorkOrder(b *testing.B) {
+	s := startSim(b, sim.Config{})
+	c := newConnector()
+	c.http.RatePerSecond = 0
+	ss, _ := c.session(s.cfg)
+	var p page
+	if err := ss.getJSON(context.Background(), ss.query(objects[model.WorkOrders], "", 200), &p); err != nil {
+		b.Fatal(err)
+	}
+	obj := objects[model.WorkOrders]
+	e := &env{}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		obj.record(p.Member[i%len(p.Member)].(map[string]any), e)
+		i++
+	}
+}

@@ -84,12 +84,12 @@ func (c *Connector) ListChanges(ctx context.Context, cfg connector.Config, req c
 		}
 		u = s.query(obj, where, min(size, maxPageSize))
 	}
-	e, err := s.env(ctx, obj)
-	if err != nil {
-		return connector.Page{}, err
-	}
 	var p page
 	if err := s.getJSON(ctx, u, &p); err != nil {
+		return connector.Page{}, err
+	}
+	e, err := s.env(ctx, obj)
+	if err != nil {
 		return connector.Page{}, err
 	}
 	out := connector.Page{Records: make([]*connectorv1.Record, 0, len(p.Member))}
@@ -171,14 +171,16 @@ func (s *session) query(obj *object, where string, pageSize int) *url.URL {
 // env returns what the object's mapping needs: the base currency, read
 // once an hour from whoami, for collections with money.
 func (s *session) env(ctx context.Context, obj *object) (*env, error) {
+	e := &env{}
 	if !obj.money {
-		return &env{}, nil
+		return e, nil
 	}
 	info, err := s.whoami(ctx, true)
 	if err != nil {
 		return nil, err
 	}
-	return &env{currency: info.BaseCurrency}, nil
+	e.currency = info.BaseCurrency
+	return e, nil
 }
 
 // Get returns one record.

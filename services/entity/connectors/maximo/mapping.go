@@ -1,9 +1,6 @@
 package maximo
 
 import (
-	"math/big"
-	"strconv"
-
 	entityv1 "github.com/millwright-dev/millwright/gen/go/millwright/entity/v1"
 )
 
@@ -107,8 +104,8 @@ var priorityTo = map[entityv1.WorkOrder_Priority]int64{
 var (
 	woAttrs = []string{"wonum", "siteid", "description", "description_longdescription", "status", "wopriority", "worktype",
 		"assetnum", "location", "parent", "schedstart", "schedfinish", "targcompdate", "actfinish", "estdur", "actlabhrs",
-		"lead", "reportedby", "reportdate", "actstart", "changedate"}
-	woCustom = []string{"lead", "reportedby", "reportdate", "actstart"}
+		"lead", "reportdate", "changedate"}
+	woCustom = []string{"lead", "reportdate"}
 )
 
 func workOrderFrom(m member, _ *env) *entityv1.WorkOrder {
@@ -327,8 +324,8 @@ func poStatusOf(status string, lines []member) poStatus {
 	}
 	some, all := false, true
 	for _, l := range lines {
-		recv, ok1 := new(big.Rat).SetString(l.num("receivedqty"))
-		qty, ok2 := new(big.Rat).SetString(l.num("orderqty"))
+		recv, ok1 := parseDecimal(l.num("receivedqty"))
+		qty, ok2 := parseDecimal(l.num("orderqty"))
 		if !ok1 || !ok2 {
 			all = false
 			continue
@@ -396,6 +393,3 @@ func joinName(first, last string) string {
 	}
 	return first + " " + last
 }
-
-// formatInt writes an integer.
-func formatInt(n int64) string { return strconv.FormatInt(n, 10) }

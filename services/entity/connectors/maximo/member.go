@@ -2,7 +2,9 @@ package maximo
 
 import (
 	"encoding/json"
+	"math/big"
 	"strconv"
+	"strings"
 	"time"
 
 	"google.golang.org/protobuf/types/known/structpb"
@@ -19,15 +21,56 @@ func (m member) str(k string) string {
 	return s
 }
 
-// num returns a numeric attribute as Maximo wrote it ("12.5"), or "".
+// num returns a numeric attribute as Maximo wrote it ("12.5"), or "". A
+// number in exponent form (1.25E7) is written out as a plain decimal,
+// exactly.
 func (m member) num(k string) string {
 	switch v := m[k].(type) {
 	case json.Number:
-		return string(v)
+		return plainDecimal(string(v))
 	case string:
 		return v
 	}
 	return ""
+}
+
+// plainDecimal writes a JSON number without an exponent, exactly.
+func plainDecimal(s string) string {
+	if !strings.ContainsAny(s, "eE") {
+		return s
+	}
+	r, ok := parseDecimal(s)
+	if !ok {
+		return s
+	}
+	return r.FloatString(scale(r))
+}
+
+// parseDecimal reads a decimal number exactly; it refuses exponents beyond
+// ±40 (a hostile 1e999999999 would take memory and time).
+func parseDecimal(s string) (*big.Rat, bool) {
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		e, err := strconv.Atoi(s[i+1:])
+		if err != nil || e > 40 || e < -40 {
+			return nil, false
+		}
+	}
+	return new(big.Rat).SetString(s)
+}
+
+// scale is the number of decimal places a decimal needs.
+func scale(r *big.Rat) int {
+	den := r.Denom()
+	pow := big.NewInt(1)
+	ten := big.NewInt(10)
+	rem := new(big.Int)
+	for n := 0; n < 200; n++ {
+		if rem.Mod(pow, den).Sign() == 0 {
+			return n
+		}
+		pow.Mul(pow, ten)
+	}
+	return 200
 }
 
 // integer returns an integer attribute.
@@ -46,18 +89,6 @@ func (m member) flag(k string) bool {
 		return b
 	}
 	return false
-}
-
-// time returns a DATETIME attribute, or nil.
-func (m member) time(k string) *timestamppb.Timestamp {
-	s, ok := m[k].(string)
-	if !ok {
-		return nil
-	}
-	if sec, ok := parseDate(s); ok {
-		return &timestamppb.Timestamp{Seconds: sec}
-	}
-	return nil
 }
 
 // rows returns the rows of a child object (assignment, poline ...).
@@ -140,72 +171,81 @@ func daysFromCivil(y, m, d int) int64 {
 	return int64(era)*146097 + int64(doe) - 719468
 }
 
+// time returns a DATETIME attribute, or nil.
+func (m member) time(k string) *timestamppb.Timestamp {
+	s, ok := m[k].(string)
+	if !ok {
+		return nil
+	}
+	if sec, ok := parseDate(s); ok {
+		return &timestamppb.Timestamp{Seconds: sec}
+	}
+	return nil
+}
+
 // remoteData returns the member as a Struct, without its hrefs (which name
-// the server and change with it). It is built for every listed record, so
-// its values are allocated together rather than one by one.
-func remoteData(m member) *structpb.Struct {
-	var b valueBatch
-	return b.object(m)
-}
-
-// valueBatch allocates Struct values in blocks.
-type valueBatch struct {
-	vals []structpb.Value
-	strs []structpb.Value_StringValue
-	nums []structpb.Value_NumberValue
-}
-
-func (b *valueBatch) object(m map[string]any) *structpb.Struct {
+// the server and change with it) and its _rowstamp (the row's version, not
+// an attribute).
+func remoteData(m map[string]any) *structpb.Struct {
 	fields := make(map[string]*structpb.Value, len(m))
 	for k, v := range m {
-		if k == "href" || k == "localref" {
+		if k == "href" || k == "localref" || k == "_rowstamp" {
 			continue
 		}
-		fields[k] = b.value(v, len(m))
+		fields[k] = toValue(v)
 	}
 	return &structpb.Struct{Fields: fields}
 }
 
-// value converts a decoded JSON value; hint sizes a new block. Numbers
-// become doubles, as a Struct holds them; the unified fields keep their
-// exact text.
-func (b *valueBatch) value(v any, hint int) *structpb.Value {
-	if len(b.vals) == 0 {
-		b.vals = make([]structpb.Value, max(hint, 8))
+// A Struct is built for every listed record, so a scalar value and its
+// kind are allocated as one object (half the allocations), written while
+// fresh (without GC write barriers).
+type (
+	stringValue struct {
+		v structpb.Value
+		k structpb.Value_StringValue
 	}
-	out := &b.vals[0]
-	b.vals = b.vals[1:]
+	numberValue struct {
+		v structpb.Value
+		k structpb.Value_NumberValue
+	}
+	boolValue struct {
+		v structpb.Value
+		k structpb.Value_BoolValue
+	}
+)
+
+func newString(s string) *structpb.Value {
+	x := &stringValue{k: structpb.Value_StringValue{StringValue: s}}
+	x.v.Kind = &x.k
+	return &x.v
+}
+
+// toValue converts a decoded JSON value. Numbers become doubles, as a
+// Struct holds them; the unified fields keep their exact text.
+func toValue(v any) *structpb.Value {
 	switch v := v.(type) {
 	case string:
-		if len(b.strs) == 0 {
-			b.strs = make([]structpb.Value_StringValue, max(hint, 8))
-		}
-		k := &b.strs[0]
-		b.strs = b.strs[1:]
-		k.StringValue = v
-		out.Kind = k
+		return newString(v)
 	case json.Number:
-		if len(b.nums) == 0 {
-			b.nums = make([]structpb.Value_NumberValue, max(hint/2, 4))
-		}
-		k := &b.nums[0]
-		b.nums = b.nums[1:]
-		k.NumberValue, _ = strconv.ParseFloat(string(v), 64)
-		out.Kind = k
+		f, _ := strconv.ParseFloat(string(v), 64)
+		x := &numberValue{k: structpb.Value_NumberValue{NumberValue: f}}
+		x.v.Kind = &x.k
+		return &x.v
 	case bool:
-		out.Kind = &structpb.Value_BoolValue{BoolValue: v}
+		x := &boolValue{k: structpb.Value_BoolValue{BoolValue: v}}
+		x.v.Kind = &x.k
+		return &x.v
 	case []any:
 		list := make([]*structpb.Value, len(v))
 		for i, x := range v {
-			list[i] = b.value(x, hint)
+			list[i] = toValue(x)
 		}
-		out.Kind = &structpb.Value_ListValue{ListValue: &structpb.ListValue{Values: list}}
+		return &structpb.Value{Kind: &structpb.Value_ListValue{ListValue: &structpb.ListValue{Values: list}}}
 	case map[string]any:
-		out.Kind = &structpb.Value_StructValue{StructValue: b.object(v)}
-	default:
-		out.Kind = &structpb.Value_NullValue{}
+		return &structpb.Value{Kind: &structpb.Value_StructValue{StructValue: remoteData(v)}}
 	}
-	return out
+	return &structpb.Value{Kind: &structpb.Value_NullValue{}}
 }
 
 // customFields collects attributes the unified model has no place for:
@@ -217,11 +257,11 @@ func customFields(m member, attrs ...string) *structpb.Struct {
 		var val *structpb.Value
 		switch v := m[a].(type) {
 		case string:
-			val = &structpb.Value{Kind: &structpb.Value_StringValue{StringValue: v}}
+			val = newString(v)
 		case json.Number:
-			val = &structpb.Value{Kind: &structpb.Value_StringValue{StringValue: string(v)}}
+			val = newString(string(v))
 		case bool:
-			val = &structpb.Value{Kind: &structpb.Value_BoolValue{BoolValue: v}}
+			val = toValue(v)
 		default:
 			continue
 		}

@@ -160,3 +160,11 @@ func reasonOf(err error) apierr.Reason {
 	}
 	return apierr.Reason("not an apierr: " + err.Error())
 }
+
+func asAPIErr(err error) *apierr.Error {
+	var e *apierr.Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return nil
+}

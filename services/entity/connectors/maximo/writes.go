@@ -20,10 +20,11 @@ import (
 	"github.com/millwright-dev/millwright/services/platform/apierr"
 )
 
-// outputOnly are the fields every record shares that a write ignores.
+// outputOnly are the OUTPUT_ONLY fields a write ignores: those every record
+// shares, and a purchase order's total (Maximo computes it).
 var outputOnly = map[protoreflect.Name]bool{
 	"id": true, "remote_id": true, "connection": true, "create_time": true, "update_time": true,
-	"delete_time": true, "remote_update_time": true, "remote_data": true,
+	"delete_time": true, "remote_update_time": true, "remote_data": true, "total": true,
 }
 
 // unified returns the unified message a record holds for its collection.
@@ -58,13 +59,43 @@ func (c *Connector) Create(ctx context.Context, cfg connector.Config, rec *conne
 	if err != nil {
 		return nil, err
 	}
+	site := ""
+	if obj.hasSite() {
+		if site, err = s.siteFor(ctx, obj.write, msg); err != nil {
+			return nil, err
+		}
+	}
+	fields, known, err := createBody(obj, col, msg, site, idempotencyKey)
+	if err != nil {
+		return nil, err
+	}
+	body, _ := json.Marshal(fields)
+	headers := map[string]string{"properties": obj.sel}
+	if idempotencyKey != "" {
+		headers["transactionid"] = transactionID(idempotencyKey)
+	}
+	r, err := s.call(ctx, http.MethodPost, s.apiURL(osPath(obj.os), url.Values{"lean": {"1"}}), body, headers)
+	if err != nil {
+		if r != nil && r.code == codeDuplicateTxn && known != "" {
+			return s.get(ctx, obj, known)
+		}
+		return nil, err
+	}
+	if known == "" && r.header.Get("Location") != "" && len(bytes.TrimSpace(r.body)) == 0 {
+		return s.getHref(ctx, obj, r.header.Get("Location"))
+	}
+	return s.answer(ctx, obj, r, known)
+}
+
+// createBody is the JSON body creating msg in a site, and the remote id of
+// the new record when its key is known before Maximo numbers it: given, or
+// derived from the idempotency key.
+func createBody(obj *object, col *model.Collection, msg proto.Message, site, idempotencyKey string) (map[string]any, string, error) {
 	spec := obj.write
 	w := newWriter(col, nil)
 	if obj.hasSite() {
-		if w.site, err = s.siteFor(ctx, spec, msg); err != nil {
-			return nil, err
-		}
-		w.body["siteid"] = w.site
+		w.site = site
+		w.body["siteid"] = site
 	}
 	msg.ProtoReflect().Range(func(fd protoreflect.FieldDescriptor, _ protoreflect.Value) bool {
 		name := string(fd.Name())
@@ -92,31 +123,33 @@ func (c *Connector) Create(ctx context.Context, cfg connector.Config, rec *conne
 		w.body[spec.autokey] = derivedKey(idempotencyKey, spec.keyLen)
 	}
 	if len(w.bad) > 0 {
-		return nil, apierr.InvalidFields(w.bad...).With("system", systemName)
+		return nil, "", apierr.InvalidFields(w.bad...).With("system", systemName)
 	}
-	// The remote id of the new record, when its key is known before Maximo
-	// numbers it.
-	var known string
+	known := ""
 	if key, ok := w.body[spec.autokey].(string); ok {
 		w.body[spec.autokey] = strings.ToUpper(key)
 		known = obj.remoteID(member(w.body))
 	}
-	body, _ := json.Marshal(w.body)
-	headers := map[string]string{"properties": obj.sel}
-	if idempotencyKey != "" {
-		headers["transactionid"] = transactionID(idempotencyKey)
-	}
-	r, err := s.call(ctx, http.MethodPost, s.apiURL(osPath(obj.os), url.Values{"lean": {"1"}}), body, headers)
-	if err != nil {
-		if r != nil && r.code == codeDuplicateTxn && known != "" {
-			return s.get(ctx, obj, known)
+	return w.body, known, nil
+}
+
+// updateBody is the JSON body changing the named fields of cur to msg's
+// values, and whether its child rows are merged (patchtype: MERGE).
+func updateBody(obj *object, col *model.Collection, msg proto.Message, fields []string, cur member) (map[string]any, bool, error) {
+	w := newWriter(col, cur)
+	w.site = cur.str("siteid")
+	for _, f := range fields {
+		w.field = f
+		if put := obj.write.fields[f]; put != nil {
+			put(w, msg)
+		} else {
+			w.fail("cannot be written to IBM Maximo")
 		}
-		return nil, err
 	}
-	if known == "" && r.header.Get("Location") != "" && len(bytes.TrimSpace(r.body)) == 0 {
-		return s.getHref(ctx, obj, r.header.Get("Location"))
+	if len(w.bad) > 0 {
+		return nil, false, apierr.InvalidFields(w.bad...).With("system", systemName)
 	}
-	return s.answer(ctx, obj, r, known)
+	return w.body, w.merge, nil
 }
 
 // siteFor returns the site of a new record: the site of its first link
@@ -275,16 +308,11 @@ func (c *Connector) Update(ctx context.Context, cfg connector.Config, rec *conne
 	if err != nil {
 		return nil, err
 	}
-	w := newWriter(col, cur)
-	w.site = cur.str("siteid")
-	for _, f := range fields {
-		w.field = f
-		obj.write.fields[f](w, msg)
+	body, merge, err := updateBody(obj, col, msg, fields, cur)
+	if err != nil {
+		return nil, err
 	}
-	if len(w.bad) > 0 {
-		return nil, apierr.InvalidFields(w.bad...).With("system", systemName)
-	}
-	if len(w.body) == 0 {
+	if len(body) == 0 {
 		e, err := s.env(ctx, obj)
 		if err != nil {
 			return nil, err
@@ -292,10 +320,10 @@ func (c *Connector) Update(ctx context.Context, cfg connector.Config, rec *conne
 		return obj.record(cur, e), nil
 	}
 	headers := map[string]string{}
-	if w.merge {
+	if merge {
 		headers["patchtype"] = "MERGE"
 	}
-	return s.modify(ctx, obj, cur, rec.GetRemoteId(), url.Values{}, w.body, headers, idempotencyKey)
+	return s.modify(ctx, obj, cur, rec.GetRemoteId(), url.Values{}, body, headers, idempotencyKey)
 }
 
 // Delete deletes a record (Maximo allows it for work orders waiting for
@@ -394,8 +422,11 @@ func (c *Connector) AdjustInventory(ctx context.Context, cfg connector.Config, r
 	if !ok {
 		return c.Unimplemented.AdjustInventory(ctx, cfg, remoteID, delta, reason, idempotencyKey)
 	}
-	d, ok := new(big.Rat).SetString(delta)
-	if !ok || !decimalText.MatchString(delta) {
+	var d *big.Rat
+	if decimalText.MatchString(delta) {
+		d, ok = new(big.Rat).SetString(delta)
+	}
+	if d == nil || !ok {
 		return nil, apierr.InvalidFields(apierr.FieldViolation{Field: "delta", Description: "must be an exact decimal such as 2.5"})
 	}
 	s, err := c.session(cfg)
@@ -408,7 +439,7 @@ func (c *Connector) AdjustInventory(ctx context.Context, cfg connector.Config, r
 	}
 	balance := new(big.Rat)
 	if v := cur.num("curbaltotal"); v != "" {
-		if _, ok := balance.SetString(v); !ok {
+		if balance, ok = parseDecimal(v); !ok {
 			return nil, apierr.New(apierr.ConnectedSystemError, "%s gave a balance that is not a number: %q", systemName, v).With("system", systemName)
 		}
 	}
@@ -419,20 +450,6 @@ func (c *Connector) AdjustInventory(ctx context.Context, cfg connector.Config, r
 	}
 	body := map[string]any{"newcurbal": json.Number(decimalString(next, max(scale(balance), scale(d))))}
 	return s.modify(ctx, obj, cur, remoteID, url.Values{"action": {"wsmethod:adjustCurrentBalance"}}, body, headers, idempotencyKey)
-}
-
-// scale is the number of decimal places a decimal needs (at most 30).
-func scale(r *big.Rat) int {
-	den := new(big.Int).Set(r.Denom())
-	ten := big.NewInt(10)
-	pow := big.NewInt(1)
-	for n := 0; n < 30; n++ {
-		if new(big.Int).Mod(pow, den).Sign() == 0 {
-			return n
-		}
-		pow.Mul(pow, ten)
-	}
-	return 30
 }
 
 // decimalString writes a decimal with n places, exactly.

@@ -3,11 +3,13 @@ package server
 import (
 	"context"
 
+	connectorv1 "github.com/millwright-dev/millwright/gen/go/millwright/connector/v1"
 	entityv1 "github.com/millwright-dev/millwright/gen/go/millwright/entity/v1"
 	"github.com/millwright-dev/millwright/services/entity/connector"
 	"github.com/millwright-dev/millwright/services/entity/internal/model"
 	"github.com/millwright-dev/millwright/services/platform/apierr"
 	"github.com/millwright-dev/millwright/services/platform/auth"
+	"github.com/millwright-dev/millwright/services/platform/db"
 )
 
 // Internal is the entity service's internal API, for the other services.
@@ -72,6 +74,11 @@ func (s Internal) PullChanges(ctx context.Context, req *entityv1.PullChangesRequ
 		if err != nil {
 			return nil, err
 		}
+		if req.GetReconcile() {
+			if err := s.markSeen(ctx, t.conn.GetId(), col, req.GetRun(), page.Records); err != nil {
+				return nil, err
+			}
+		}
 		resp.Seen += ch.Seen
 		resp.Created += ch.Created
 		resp.Updated += ch.Updated
@@ -93,4 +100,53 @@ func (s Internal) DeleteConnectionData(ctx context.Context, req *entityv1.Delete
 	}
 	n, err := s.store.DeleteConnection(ctx, req.GetConnection(), 5000)
 	return &entityv1.DeleteConnectionDataResponse{Deleted: n}, err
+}
+
+// markSeen remembers, durably and per run, the records a reconciling pull
+// saw, so the run may resume on another replica.
+func (s Internal) markSeen(ctx context.Context, connection string, col *model.Collection, run string, records []*connectorv1.Record) error {
+	if run == "" {
+		return apierr.InvalidFields(apierr.FieldViolation{Field: "run", Description: "is required with reconcile"})
+	}
+	ids := make([]string, len(records))
+	for i, r := range records {
+		ids[i] = col.ID(connection, r.GetRemoteId())
+	}
+	return s.store.MarkSeen(ctx, connection, col.Name, run, ids)
+}
+
+// ReconcileDeletions tombstones the stored records of a collection that the
+// run's complete, reconciling listing did not see, and announces them.
+func (s Internal) ReconcileDeletions(ctx context.Context, req *entityv1.ReconcileDeletionsRequest) (*entityv1.ReconcileDeletionsResponse, error) {
+	if err := requireInternal(ctx); err != nil {
+		return nil, err
+	}
+	col, ok := model.ByName(req.GetCollection())
+	if !ok {
+		return nil, apierr.InvalidFields(apierr.FieldViolation{Field: "collection", Description: "unknown collection " + req.GetCollection()})
+	}
+	gone, err := s.store.TombstoneUnseen(ctx, req.GetConnection(), col.Name, req.GetRun(), db.Now())
+	if err != nil {
+		return nil, err
+	}
+	if err := s.announce(ctx, req.GetConnection(), col, nil, nil, gone); err != nil {
+		return nil, err
+	}
+	return &entityv1.ReconcileDeletionsResponse{Deleted: int64(len(gone))}, nil
+}
+
+// CountRecords counts a connection's live records per collection.
+func (s Internal) CountRecords(ctx context.Context, req *entityv1.CountRecordsRequest) (*entityv1.CountRecordsResponse, error) {
+	if err := requireInternal(ctx); err != nil {
+		return nil, err
+	}
+	counts := map[string]int64{}
+	for _, col := range model.All() {
+		n, err := s.store.Count(ctx, req.GetConnection(), col.Name)
+		if err != nil {
+			return nil, err
+		}
+		counts[col.Name] = n
+	}
+	return &entityv1.CountRecordsResponse{Counts: counts}, nil
 }

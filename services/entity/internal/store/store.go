@@ -2,10 +2,12 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -120,11 +122,14 @@ func (s *Store) in(col string, vals []string, args []any) (string, []any) {
 
 // stored is what Upsert needs to know of a row already stored.
 type stored struct {
-	connection, collection, remoteID string
-	hash                             []byte
-	created                          time.Time
-	deleted                          bool
+	remoteID string
+	hash     []byte
+	created  time.Time
+	deleted  bool
 }
+
+// key is a row's key: its connection, collection and id.
+type key struct{ connection, collection, id string }
 
 // Upsert stores rows, in one transaction, keyed by ID. A row whose ID is new
 // is created (CreateTime = UpdateTime = now). A row whose Hash differs from
@@ -144,11 +149,21 @@ func (s *Store) Upsert(ctx context.Context, rows []Row, now time.Time, encode fu
 	if len(rows) == 0 {
 		return nil, nil, nil
 	}
+	// The ids to look up, by connection and collection: a batch is
+	// usually of one collection.
+	type group struct{ connection, collection string }
+	var groups []group
+	ids := map[group][]string{}
 	for i := range rows {
 		r := &rows[i]
 		if r.ID == "" || r.Connection == "" || r.Collection == "" || r.RemoteID == "" {
 			return nil, nil, fmt.Errorf("store: row %d: ID, Connection, Collection and RemoteID are required", i)
 		}
+		g := group{r.Connection, r.Collection}
+		if _, ok := ids[g]; !ok {
+			groups = append(groups, g)
+		}
+		ids[g] = append(ids[g], r.ID)
 	}
 	_, nowT := micros(now)
 
@@ -158,29 +173,28 @@ func (s *Store) Upsert(ctx context.Context, rows []Row, now time.Time, encode fu
 	}
 	defer tx.Rollback()
 
-	known := make(map[string]stored, len(rows))
-	ids := make([]string, 0, min(len(rows), chunk))
-	for start := 0; start < len(rows); start += chunk {
-		ids = ids[:0]
-		for _, r := range rows[start:min(start+chunk, len(rows))] {
-			ids = append(ids, r.ID)
-		}
-		if err := s.lookup(ctx, tx, ids, known); err != nil {
-			return nil, nil, err
+	known := make(map[key]stored, len(rows))
+	for _, g := range groups {
+		all := ids[g]
+		for start := 0; start < len(all); start += chunk {
+			if err := s.lookup(ctx, tx, g.connection, g.collection, all[start:min(start+chunk, len(all))], known); err != nil {
+				return nil, nil, err
+			}
 		}
 	}
 
 	var writes []Row
-	at := map[string]int{} // index in writes of an ID written twice
+	at := map[key]int{} // index in writes of a row written twice
 	for _, in := range rows {
 		r := in
-		st, ok := known[r.ID]
+		k := key{r.Connection, r.Collection, r.ID}
+		st, ok := known[k]
 		switch {
 		case !ok:
 			r.CreateTime, r.UpdateTime, r.DeleteTime = nowT, nowT, time.Time{}
-		case st.connection != r.Connection || st.collection != r.Collection || st.remoteID != r.RemoteID:
-			return nil, nil, fmt.Errorf("store: id %q is stored for %s/%s/%s, not %s/%s/%s",
-				r.ID, st.connection, st.collection, st.remoteID, r.Connection, r.Collection, r.RemoteID)
+		case st.remoteID != r.RemoteID:
+			return nil, nil, fmt.Errorf("store: id %q of %s/%s is stored for remote id %q, not %q",
+				r.ID, r.Connection, r.Collection, st.remoteID, r.RemoteID)
 		case st.deleted || !bytes.Equal(st.hash, r.Hash):
 			r.CreateTime, r.UpdateTime, r.DeleteTime = st.created, nowT, time.Time{}
 		default:
@@ -190,6 +204,9 @@ func (s *Store) Upsert(ctx context.Context, rows []Row, now time.Time, encode fu
 			if err := encode(&r); err != nil {
 				return nil, nil, err
 			}
+			if (key{r.Connection, r.Collection, r.ID}) != k || r.RemoteID != in.RemoteID {
+				return nil, nil, fmt.Errorf("store: encode changed the key of record %q", in.ID)
+			}
 		}
 		if r.Hash == nil {
 			r.Hash = []byte{}
@@ -197,11 +214,11 @@ func (s *Store) Upsert(ctx context.Context, rows []Row, now time.Time, encode fu
 		if r.Data == nil {
 			r.Data = []byte{}
 		}
-		known[r.ID] = stored{connection: r.Connection, collection: r.Collection, remoteID: r.RemoteID, hash: r.Hash, created: r.CreateTime}
-		if i, dup := at[r.ID]; dup {
+		known[k] = stored{remoteID: r.RemoteID, hash: r.Hash, created: r.CreateTime}
+		if i, dup := at[k]; dup {
 			writes[i] = r
 		} else {
-			at[r.ID] = len(writes)
+			at[k] = len(writes)
 			writes = append(writes, r)
 		}
 		if ok {
@@ -211,6 +228,11 @@ func (s *Store) Upsert(ctx context.Context, rows []Row, now time.Time, encode fu
 		}
 	}
 
+	// In key order: index pages are visited in order, and concurrent
+	// writers on PostgreSQL lock rows in the same order (no deadlock).
+	slices.SortFunc(writes, func(a, b Row) int {
+		return cmp.Or(strings.Compare(a.Connection, b.Connection), strings.Compare(a.Collection, b.Collection), strings.Compare(a.ID, b.ID))
+	})
 	for start := 0; start < len(writes); start += chunk {
 		if err := write(ctx, tx, s.db.Dialect, writes[start:min(start+chunk, len(writes))]); err != nil {
 			return nil, nil, err
@@ -222,10 +244,27 @@ func (s *Store) Upsert(ctx context.Context, rows []Row, now time.Time, encode fu
 	return created, updated, nil
 }
 
-// lookup adds the stored state of the rows with these ids to known.
-func (s *Store) lookup(ctx context.Context, tx *sql.Tx, ids []string, known map[string]stored) error {
-	cond, args := s.in("id", ids, nil)
-	rs, err := tx.QueryContext(ctx, `SELECT id, connection_id, collection, remote_id, hash, create_time, delete_time FROM records WHERE `+cond, args...)
+// lookup adds the stored state of a collection's rows with these ids to
+// known.
+func (s *Store) lookup(ctx context.Context, tx *sql.Tx, connection, collection string, ids []string, known map[key]stored) error {
+	query := `SELECT id, remote_id, hash, create_time, delete_time FROM records WHERE connection_id = $1 AND collection = $2 AND `
+	args := []any{connection, collection}
+	if s.db.Dialect == db.Postgres {
+		// One primary-key probe per id, whatever the statistics say: with
+		// "id = ANY($3)", a table that grew faster than autovacuum
+		// analyzes it (a first sync) gets a plan that reads the whole
+		// collection for every batch, and the prepared statement's generic
+		// plan keeps it. LIMIT 1 keeps the subquery a nested loop.
+		query = `SELECT r.id, r.remote_id, r.hash, r.create_time, r.delete_time FROM unnest($3::text[]) AS k(id),
+			LATERAL (SELECT id, remote_id, hash, create_time, delete_time FROM records
+				WHERE connection_id = $1 AND collection = $2 AND id = k.id LIMIT 1) AS r`
+		args = append(args, ids)
+	} else {
+		var cond string
+		cond, args = s.in("id", ids, args)
+		query += cond
+	}
+	rs, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}
@@ -234,22 +273,22 @@ func (s *Store) lookup(ctx context.Context, tx *sql.Tx, ids []string, known map[
 		var id string
 		var st stored
 		var created, deleted int64
-		if err := rs.Scan(&id, &st.connection, &st.collection, &st.remoteID, &st.hash, &created, &deleted); err != nil {
+		if err := rs.Scan(&id, &st.remoteID, &st.hash, &created, &deleted); err != nil {
 			return err
 		}
 		st.created, st.deleted = db.Time(created), deleted != 0
-		known[id] = st
+		known[key{connection, collection, id}] = st
 	}
 	return rs.Err()
 }
 
-// write inserts rows, or overwrites the stored ones with the same id but for
-// their create_time.
+// write inserts rows, or overwrites the stored ones with the same key but
+// for their create_time.
 func write(ctx context.Context, tx *sql.Tx, d db.Dialect, rows []Row) error {
 	const cols = 11
 	var b strings.Builder
 	b.Grow(160 + len(rows)*cols*7)
-	b.WriteString(`INSERT INTO records (id, connection_id, collection, remote_id, status, create_time, update_time, delete_time, hash, data, remote_data) VALUES `)
+	b.WriteString(`INSERT INTO records (connection_id, collection, id, remote_id, status, create_time, update_time, delete_time, hash, data, remote_data) VALUES `)
 	args := make([]any, 0, len(rows)*cols)
 	for i, r := range rows {
 		if i > 0 {
@@ -262,11 +301,11 @@ func write(ctx context.Context, tx *sql.Tx, d db.Dialect, rows []Row) error {
 		if r.RemoteData != nil {
 			remote = r.RemoteData
 		}
-		args = append(args, r.ID, r.Connection, r.Collection, r.RemoteID, r.Status,
+		args = append(args, r.Connection, r.Collection, r.ID, r.RemoteID, r.Status,
 			db.Micros(r.CreateTime), db.Micros(r.UpdateTime), int64(0), r.Hash, r.Data, remote)
 	}
-	b.WriteString(` ON CONFLICT (id) DO UPDATE SET status = excluded.status, update_time = excluded.update_time, delete_time = 0,
-		hash = excluded.hash, data = excluded.data, remote_data = excluded.remote_data`)
+	b.WriteString(` ON CONFLICT (connection_id, collection, id) DO UPDATE SET status = excluded.status, update_time = excluded.update_time,
+		delete_time = 0, hash = excluded.hash, data = excluded.data, remote_data = excluded.remote_data`)
 	_, err := tx.ExecContext(ctx, b.String(), args...)
 	return err
 }
@@ -274,8 +313,8 @@ func write(ctx context.Context, tx *sql.Tx, d db.Dialect, rows []Row) error {
 // Get returns one record of a connection's collection, tombstoned or not;
 // ErrNotFound if there is none.
 func (s *Store) Get(ctx context.Context, connection, collection, id string) (Row, error) {
-	r, err := scanRow(s.db.QueryRowContext(ctx, `SELECT `+rowColumns+`, remote_data FROM records WHERE id = $1 AND connection_id = $2 AND collection = $3`,
-		id, connection, collection), true)
+	r, err := scanRow(s.db.QueryRowContext(ctx, `SELECT `+rowColumns+`, remote_data FROM records WHERE connection_id = $1 AND collection = $2 AND id = $3`,
+		connection, collection, id), true)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Row{}, ErrNotFound
 	}
@@ -372,9 +411,13 @@ func (s *Store) DeleteConnection(ctx context.Context, connection string, batch i
 		batch = 1000
 	}
 	var total int64
+	// A batch of the connection's rows, by their physical address.
+	del := `DELETE FROM records WHERE rowid IN (SELECT rowid FROM records WHERE connection_id = $1 LIMIT $2)`
+	if s.db.Dialect == db.Postgres {
+		del = `DELETE FROM records WHERE ctid = ANY(ARRAY(SELECT ctid FROM records WHERE connection_id = $1 LIMIT $2))`
+	}
 	for {
-		res, err := s.db.ExecContext(ctx, `DELETE FROM records WHERE id IN
-			(SELECT id FROM records WHERE connection_id = $1 LIMIT $2)`, connection, batch)
+		res, err := s.db.ExecContext(ctx, del, connection, batch)
 		if err != nil {
 			return total, err
 		}
@@ -383,7 +426,7 @@ func (s *Store) DeleteConnection(ctx context.Context, connection string, batch i
 			return total, err
 		}
 		total += n
-		if n < int64(batch) {
+		if n == 0 {
 			break
 		}
 	}

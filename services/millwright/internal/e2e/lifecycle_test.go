@@ -3,10 +3,15 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/millwright-dev/millwright/services/connection/webhooksig"
 )
 
 // jsonBody decodes a response body into a generic map.
@@ -102,6 +107,14 @@ func TestMaximoEndToEnd(t *testing.T) {
 		})
 	}
 
+	// A webhook receiver, verifying every signature.
+	hooks := newReceiver(t)
+	resp, body := do(t, "POST", gw+"/v1/webhookEndpoints", s.Key, fmt.Sprintf(`{"url":%q}`, hooks.url))
+	if resp.StatusCode != 200 {
+		t.Fatalf("create webhook endpoint: %d %s", resp.StatusCode, body)
+	}
+	hooks.secret = field(jsonBody(t, body), "webhook_endpoint", "secret").(string)
+
 	t.Run("create a purchase order idempotently", func(t *testing.T) {
 		_, body := do(t, "GET", gw+"/v1/connections/"+id+"/vendors?page_size=1", s.Key, "")
 		vendor := items(jsonBody(t, body), "vendors")[0]["id"].(string)
@@ -175,10 +188,176 @@ func TestMaximoEndToEnd(t *testing.T) {
 			t.Errorf("passthrough: %d %s", resp.StatusCode, body)
 		}
 		resp, body = do(t, "POST", gw+"/v1/connections/"+id+":passthrough", s.Key, `{"method":"GET","path":"//evil.example/x"}`)
-		if reason, md := parseError(t, body); resp.StatusCode != 400 || md["field"] != "path" && reason != "INVALID_ARGUMENT" {
+		if reason, _ := parseError(t, body); resp.StatusCode != 400 || reason != "INVALID_ARGUMENT" || !strings.Contains(body, `"path"`) {
 			t.Errorf("passthrough off the host: %d %s", resp.StatusCode, body)
 		}
 	})
+
+	testLifecycle(t, s, simBase, id, hooks)
+}
+
+// testLifecycle walks outage and recovery, disconnect, reconnect and delete.
+func testLifecycle(t *testing.T, s *stack, simBase, id string, hooks *receiver) {
+	gw := s.Gateway
+
+	t.Run("an outage turns the connection UNREACHABLE and back", func(t *testing.T) {
+		setFault(t, simBase, `{"mode":"down"}`)
+		do(t, "POST", gw+"/v1/connections/"+id+":sync", s.Key, `{}`)
+		eventually(t, 30*time.Second, "status UNREACHABLE", func() bool {
+			_, body := do(t, "GET", gw+"/v1/connections/"+id, s.Key, "")
+			return field(jsonBody(t, body), "connection", "status") == "UNREACHABLE"
+		})
+		eventually(t, 10*time.Second, "the status change event", func() bool {
+			_, body := do(t, "GET", gw+"/v1/events?type=connection.status_changed&connection="+id, s.Key, "")
+			for _, e := range items(jsonBody(t, body), "events") {
+				if field(e, "data", "new_status") == "UNREACHABLE" {
+					return true
+				}
+			}
+			return false
+		})
+		eventually(t, 15*time.Second, "a signed webhook of the change", func() bool { return hooks.saw("connection.status_changed", "UNREACHABLE") })
+		setFault(t, simBase, "")
+		eventually(t, 90*time.Second, "status ACTIVE again, by itself", func() bool {
+			_, body := do(t, "GET", gw+"/v1/connections/"+id, s.Key, "")
+			return field(jsonBody(t, body), "connection", "status") == "ACTIVE"
+		})
+		eventually(t, 15*time.Second, "a signed webhook of the recovery", func() bool { return hooks.saw("connection.status_changed", "ACTIVE") })
+	})
+
+	var token string
+	t.Run("disconnect", func(t *testing.T) {
+		_, body := do(t, "POST", gw+"/v1/connections/"+id+":rotateToken", s.Key, `{}`)
+		token, _ = field(jsonBody(t, body), "token").(string)
+		if resp, body := do(t, "GET", gw+"/v1/connections/"+id+"/workOrders?page_size=1", token, ""); resp.StatusCode != 200 {
+			t.Fatalf("the connection token does not work before the disconnect: %d %s", resp.StatusCode, body)
+		}
+		resp, body := do(t, "POST", gw+"/v1/connections/"+id+":disconnect", s.Key, `{}`)
+		if resp.StatusCode != 200 || field(jsonBody(t, body), "connection", "status") != "DISCONNECTED" {
+			t.Fatalf("disconnect: %d %s", resp.StatusCode, body)
+		}
+		before := simulatorRequests(t, simBase)
+		resp, body = do(t, "GET", gw+"/v1/connections/"+id+"/workOrders?page_size=1", token, "")
+		if reason, _ := parseError(t, body); resp.StatusCode != 401 || reason != "INVALID_TOKEN" {
+			t.Errorf("the token right after disconnect: %d %s", resp.StatusCode, body)
+		}
+		_, body = do(t, "GET", gw+"/v1/account", s.Key, "")
+		if used := field(jsonBody(t, body), "account", "credits", "used"); used != float64(0) {
+			t.Errorf("credits used after disconnect: %v", used)
+		}
+		if resp, _ := do(t, "GET", gw+"/v1/connections/"+id+"/workOrders?page_size=1", s.Key, ""); resp.StatusCode != 200 {
+			t.Errorf("the account key cannot read the disconnected connection's data: %d", resp.StatusCode)
+		}
+		do(t, "POST", gw+"/v1/connections/"+id+":sync", s.Key, `{}`)
+		time.Sleep(3 * time.Second)
+		if after := simulatorRequests(t, simBase); after != before {
+			t.Errorf("%v requests reached the simulator after the disconnect", after-before)
+		}
+		resp, _ = do(t, "POST", gw+"/v1/connections/"+id+":disconnect", s.Key, `{}`)
+		_, body = do(t, "GET", gw+"/v1/account", s.Key, "")
+		if resp.StatusCode != 200 || field(jsonBody(t, body), "account", "credits", "used") != float64(0) {
+			t.Errorf("a second disconnect: %d, credits %s", resp.StatusCode, body)
+		}
+	})
+
+	var newID string
+	t.Run("reconnect", func(t *testing.T) {
+		resp, body := do(t, "POST", gw+"/v1/connections/"+id+":reconnect", s.Key, `{}`)
+		if resp.StatusCode != 200 {
+			t.Fatalf("reconnect: %d %s", resp.StatusCode, body)
+		}
+		m := jsonBody(t, body)
+		newID, _ = field(m, "connection", "id").(string)
+		newToken, _ := field(m, "token").(string)
+		if newID == "" || newID == id || newToken == "" || newToken == token || field(m, "connection", "previous_connection") != id {
+			t.Fatalf("reconnect returned %s", body)
+		}
+		if resp, _ := do(t, "GET", gw+"/v1/connections/"+newID+"/workOrders?page_size=1", newToken, ""); resp.StatusCode != 200 {
+			t.Errorf("the new token: %d", resp.StatusCode)
+		}
+		if resp, _ := do(t, "GET", gw+"/v1/connections/"+id+"/workOrders?page_size=1", newToken, ""); resp.StatusCode != 403 {
+			t.Errorf("the new token on the old connection: %d, want 403", resp.StatusCode)
+		}
+		_, body = do(t, "GET", gw+"/v1/account", s.Key, "")
+		if used := field(jsonBody(t, body), "account", "credits", "used"); used != float64(4) {
+			t.Errorf("credits used after reconnect: %v", used)
+		}
+	})
+
+	t.Run("delete the old connection and its data", func(t *testing.T) {
+		if resp, body := do(t, "DELETE", gw+"/v1/connections/"+newID, s.Key, ""); resp.StatusCode != 409 {
+			t.Errorf("deleting a live connection: %d %s", resp.StatusCode, body)
+		}
+		resp, body := do(t, "DELETE", gw+"/v1/connections/"+id, s.Key, "")
+		if resp.StatusCode != 200 {
+			t.Fatalf("delete: %d %s", resp.StatusCode, body)
+		}
+		eventually(t, 30*time.Second, "connection.deleted", func() bool {
+			_, body := do(t, "GET", gw+"/v1/events?type=connection.deleted&connection="+id, s.Key, "")
+			return len(items(jsonBody(t, body), "events")) == 1
+		})
+		if resp, _ := do(t, "GET", gw+"/v1/connections/"+id+"/workOrders", s.Key, ""); resp.StatusCode != 403 {
+			t.Errorf("records of the deleted connection: %d, want 403", resp.StatusCode)
+		}
+	})
+}
+
+func setFault(t *testing.T, simBase, state string) {
+	t.Helper()
+	method := "PUT"
+	if state == "" {
+		method = "DELETE"
+	}
+	if resp, body := do(t, method, simBase+"/_sim/faults", "", state); resp.StatusCode >= 300 {
+		t.Fatalf("set fault: %d %s", resp.StatusCode, body)
+	}
+}
+
+func simulatorRequests(t *testing.T, simBase string) float64 {
+	t.Helper()
+	_, body := do(t, "GET", simBase+"/_sim/stats", "", "")
+	n, _ := jsonBody(t, body)["total"].(float64)
+	return n
+}
+
+// receiver is a webhook endpoint that verifies signatures.
+type receiver struct {
+	url    string
+	secret string
+	mu     sync.Mutex
+	got    []map[string]any
+	bad    int
+}
+
+func newReceiver(t *testing.T) *receiver {
+	r := &receiver{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if err := webhooksig.Verify(r.secret, req.Header.Get("Millwright-Signature"), body, 5*time.Minute, time.Now()); err != nil {
+			r.bad++
+			w.WriteHeader(400)
+			return
+		}
+		var e map[string]any
+		_ = json.Unmarshal(body, &e)
+		r.got = append(r.got, e)
+	}))
+	t.Cleanup(srv.Close)
+	r.url = srv.URL + "/hooks"
+	return r
+}
+
+func (r *receiver) saw(typ, newStatus string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, e := range r.got {
+		if e["type"] == typ && field(e, "data", "new_status") == newStatus {
+			return true
+		}
+	}
+	return false
 }
 
 func snake(s string) string {
