@@ -5,6 +5,7 @@ go 1.26.0
 replace (
 	github.com/millwright-dev/millwright/gen => ../../gen
 	github.com/millwright-dev/millwright/services/platform => ../platform
+	github.com/millwright-dev/millwright/simulators => ../../simulators
 )
 
 require (
@@ -57,3 +58,5 @@ require (
 	modernc.org/memory v1.12.1 // indirect
 	modernc.org/sqlite v1.62.0 // indirect
 )
+
+require github.com/millwright-dev/millwright/simulators v0.0.0

@@ -20,7 +20,7 @@ require (
 	github.com/millwright-dev/millwright/services/gateway v0.0.0
 	github.com/millwright-dev/millwright/services/platform v0.0.0
 	github.com/millwright-dev/millwright/services/sync v0.0.0
-	github.com/millwright-dev/millwright/simulators v0.0.0-00010101000000-000000000000
+	github.com/millwright-dev/millwright/simulators v0.0.0
 	github.com/prometheus/client_golang v1.25.0
 	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/sync v0.25.0

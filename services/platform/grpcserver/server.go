@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"runtime"
 	"sync"
 	"time"
 
@@ -69,6 +70,8 @@ func New(cfg Config) *Server {
 	log = log.With("service", cfg.Name)
 	m := Metrics()
 	s := grpc.NewServer(
+		// Reuse handler goroutines (and their grown stacks) across calls.
+		grpc.NumStreamWorkers(uint32(runtime.GOMAXPROCS(0))),
 		grpc.ChainUnaryInterceptor(
 			requestID,
 			logging(log),

@@ -74,15 +74,9 @@ func scanConnection(row interface{ Scan(...any) error }) (Connection, error) {
 	return c, nil
 }
 
-// creditsUsed is the credits of an account's connections that are not
-// disconnected.
-func creditsUsed(ctx context.Context, q interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}, accountID string) (int, error) {
-	var used int
-	err := q.QueryRowContext(ctx, `SELECT COALESCE(SUM(credits), 0) FROM connections WHERE account_id = $1 AND status <> $2`, accountID, StatusDisconnected).Scan(&used)
-	return used, err
-}
+// creditsUsedQuery sums the credits of an account's connections that are
+// not disconnected.
+const creditsUsedQuery = `SELECT COALESCE(SUM(credits), 0) FROM connections WHERE account_id = $1 AND status <> $2`
 
 // CreateConnection stores a connection and its first events if the account
 // has the credits, all in one transaction, so that concurrent creates cannot
@@ -102,8 +96,8 @@ func (s *Store) CreateConnection(ctx context.Context, c Connection, events ...Ev
 	if err := tx.QueryRowContext(ctx, lock, c.AccountID).Scan(&limit); err != nil {
 		return err
 	}
-	used, err := creditsUsed(ctx, tx, c.AccountID)
-	if err != nil {
+	var used int
+	if err := tx.QueryRowContext(ctx, creditsUsedQuery, c.AccountID, StatusDisconnected).Scan(&used); err != nil {
 		return err
 	}
 	if used+c.Credits > limit {
@@ -130,7 +124,7 @@ func (s *Store) CreateConnection(ctx context.Context, c Connection, events ...Ev
 // GetConnection returns a connection of an account; ErrNotFound if the
 // account has none with the id.
 func (s *Store) GetConnection(ctx context.Context, accountID, id string) (Connection, error) {
-	return scanConnection(s.db.QueryRowContext(ctx, `SELECT `+connectionColumns+` FROM connections WHERE id = $1 AND account_id = $2`, id, accountID))
+	return scanConnection(s.queryRow(ctx, `SELECT `+connectionColumns+` FROM connections WHERE id = $1 AND account_id = $2`, id, accountID))
 }
 
 // ConnectionByID returns a connection whatever its account.
@@ -146,7 +140,7 @@ func (s *Store) ConnectionByRequestID(ctx context.Context, accountID, requestID 
 
 // ConnectionByTokenHash returns the connection whose live token has the hash.
 func (s *Store) ConnectionByTokenHash(ctx context.Context, hash string) (Connection, error) {
-	return scanConnection(s.db.QueryRowContext(ctx, `SELECT `+connectionColumns+` FROM connections WHERE token_hash = $1 AND status <> $2`, hash, StatusDisconnected))
+	return scanConnection(s.queryRow(ctx, `SELECT `+connectionColumns+` FROM connections WHERE token_hash = $1 AND status <> $2`, hash, StatusDisconnected))
 }
 
 // ConnectionFilter selects connections of an account.

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"embed"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/millwright-dev/millwright/services/platform/db"
@@ -22,7 +23,25 @@ var ErrNotFound = errors.New("not found")
 
 // Store is the connection service's store.
 type Store struct {
-	db *db.DB
+	db    *db.DB
+	stmts sync.Map // query -> *sql.Stmt
+}
+
+// queryRow runs a query of the hot path (authentication) through a statement
+// prepared once, instead of parsing its SQL on every call.
+func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st, ok := s.stmts.Load(query); ok {
+		return st.(*sql.Stmt).QueryRowContext(ctx, args...)
+	}
+	st, err := s.db.PrepareContext(ctx, query)
+	if err != nil {
+		return s.db.QueryRowContext(ctx, query, args...)
+	}
+	if prev, loaded := s.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		st = prev.(*sql.Stmt)
+	}
+	return st.QueryRowContext(ctx, args...)
 }
 
 // New returns a store on a migrated database.
@@ -64,7 +83,7 @@ func (s *Store) AddAPIKey(ctx context.Context, accountID, keyHash string, now ti
 // AccountByKeyHash returns the id of the account whose API key has the hash.
 func (s *Store) AccountByKeyHash(ctx context.Context, hash string) (string, error) {
 	var id string
-	err := s.db.QueryRowContext(ctx, `SELECT account_id FROM api_keys WHERE hash = $1`, hash).Scan(&id)
+	err := s.queryRow(ctx, `SELECT account_id FROM api_keys WHERE hash = $1`, hash).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", ErrNotFound
 	}
@@ -75,7 +94,7 @@ func (s *Store) AccountByKeyHash(ctx context.Context, hash string) (string, erro
 func (s *Store) GetAccount(ctx context.Context, id string) (Account, error) {
 	var a Account
 	var created int64
-	err := s.db.QueryRowContext(ctx, `SELECT id, display_name, credit_limit, create_time FROM accounts WHERE id = $1`, id).
+	err := s.queryRow(ctx, `SELECT id, display_name, credit_limit, create_time FROM accounts WHERE id = $1`, id).
 		Scan(&a.ID, &a.DisplayName, &a.CreditLimit, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Account{}, ErrNotFound
@@ -84,7 +103,7 @@ func (s *Store) GetAccount(ctx context.Context, id string) (Account, error) {
 		return Account{}, err
 	}
 	a.CreateTime = db.Time(created)
-	a.CreditsUsed, err = creditsUsed(ctx, s.db, id)
+	err = s.queryRow(ctx, creditsUsedQuery, id, StatusDisconnected).Scan(&a.CreditsUsed)
 	return a, err
 }
 

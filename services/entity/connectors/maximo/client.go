@@ -3,7 +3,9 @@ package maximo
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -146,17 +148,23 @@ func (s *session) local(ref, want string) (*url.URL, error) {
 }
 
 // under returns the URL of a path and query on the base URL, refusing one
-// outside the base path plus want.
+// that leaves the base path plus want (after resolving dot segments) or the
+// base's host.
 func (s *session) under(path, rawQuery, want string) (*url.URL, error) {
-	prefix := s.base.Path + want
-	if !strings.HasPrefix(strings.ToLower(path), strings.ToLower(prefix)) || strings.Contains(path, "/../") || strings.HasSuffix(path, "/..") {
-		return nil, errors.New("the URL is not under " + prefix)
-	}
 	ref := &url.URL{Path: path, RawQuery: rawQuery}
 	if p, err := url.PathUnescape(path); err == nil {
 		ref.Path, ref.RawPath = p, path
 	}
 	u := s.base.ResolveReference(ref)
+	for _, seg := range strings.Split(u.Path, "/") {
+		if seg == "." || seg == ".." { // escaped dot segments a server may resolve
+			return nil, errors.New("the URL has dot segments")
+		}
+	}
+	prefix := s.base.Path + want
+	if !strings.HasPrefix(strings.ToLower(u.Path), strings.ToLower(prefix)) {
+		return nil, errors.New("the URL is not under " + prefix)
+	}
 	if u.Host != s.base.Host || u.Scheme != s.base.Scheme {
 		return nil, errors.New("the URL leaves the system's host")
 	}
@@ -170,8 +178,8 @@ type userInfo struct {
 	DefSite      string `json:"defsite"`
 }
 
-// whoami returns the credentials' user defaults; cached for an hour per
-// connection unless fresh is set (Check always asks).
+// whoami returns the credentials' user defaults, cached for an hour per
+// connection and credentials when cached is set (Check always asks).
 func (s *session) whoami(ctx context.Context, cached bool) (userInfo, error) {
 	fetch := func(ctx context.Context) (string, time.Time, error) {
 		r, err := s.call(ctx, http.MethodGet, s.apiURL("/maximo/api/whoami", url.Values{"lean": {"1"}}), nil, nil)
@@ -188,7 +196,8 @@ func (s *session) whoami(ctx context.Context, cached bool) (userInfo, error) {
 	var raw string
 	var err error
 	if cached {
-		raw, err = s.c.whoami.Get(ctx, s.cfg.Connection+"\x00"+s.base.String()+"\x00"+s.authValue, fetch)
+		key := sha256.Sum256([]byte(s.cfg.Connection + "\x00" + s.base.String() + "\x00" + s.authValue))
+		raw, err = s.c.whoami.Get(ctx, hex.EncodeToString(key[:]), fetch)
 	} else {
 		raw, _, err = fetch(ctx)
 	}

@@ -34,7 +34,6 @@ type page struct {
 		NextPage *struct {
 			Href string `json:"href"`
 		} `json:"nextPage"`
-		TotalCount *int `json:"totalCount"`
 	} `json:"responseInfo"`
 }
 
@@ -58,13 +57,12 @@ func (c *Connector) ListChanges(ctx context.Context, cfg connector.Config, req c
 	if err != nil {
 		return connector.Page{}, err
 	}
-	var floor time.Time
+	var floor, cursor time.Time
 	if req.Cursor != "" {
-		t, err := time.Parse(time.RFC3339, req.Cursor)
-		if err != nil {
+		if cursor, err = time.Parse(time.RFC3339, req.Cursor); err != nil {
 			return connector.Page{}, apierr.InvalidFields(apierr.FieldViolation{Field: "cursor", Description: "is not a cursor of the Maximo connector"})
 		}
-		floor = t.Add(-overlap)
+		floor = cursor.Add(-overlap)
 	} else if !req.Since.IsZero() {
 		floor = req.Since
 	}
@@ -115,9 +113,10 @@ func (c *Connector) ListChanges(ctx context.Context, cfg connector.Config, req c
 	}
 	// The listing is in changedate order, and a record changed while it
 	// was paged moves to its end, so the last page holds its latest change.
-	// A last page without records keeps the listing's floor.
+	// The cursor never goes back (the overlap may list only older records);
+	// a listing without records keeps where it started.
 	switch {
-	case newest > 0:
+	case newest > 0 && newest > cursor.Unix():
 		out.Cursor = time.Unix(newest, 0).UTC().Format(time.RFC3339)
 	case req.Cursor != "":
 		out.Cursor = req.Cursor
@@ -193,15 +192,7 @@ func (c *Connector) Get(ctx context.Context, cfg connector.Config, collection, r
 	if err != nil {
 		return nil, err
 	}
-	m, err := s.read(ctx, obj, remoteID)
-	if err != nil {
-		return nil, err
-	}
-	e, err := s.env(ctx, obj)
-	if err != nil {
-		return nil, err
-	}
-	return obj.record(m, e), nil
+	return s.get(ctx, obj, remoteID)
 }
 
 // read returns the member of a remote id, with its href and _rowstamp, by a

@@ -223,8 +223,8 @@ func TestWriteMappings(t *testing.T) {
 				ScheduledStartTime: due, ScheduledEndTime: due, DueTime: due, EstimatedHours: "1.50", Status: entityv1.WorkOrder_OPEN},
 			want: map[string]any{"siteid": "DAYTON", "wonum": derivedKey("req-1", 10), "description": "Fix", "description_longdescription": "Long",
 				"wopriority": int64(5), "worktype": "EM", "assetnum": "10040", "location": "PK/300", "parent": "1000",
-				"assignment":   []any{map[string]any{"laborcode": "SMITHJ"}, map[string]any{"laborcode": "DOE"}},
-				"schedstart":   "2026-07-01T12:00:00+00:00", "schedfinish": "2026-07-01T12:00:00+00:00", "targcompdate": "2026-07-01T12:00:00+00:00",
+				"assignment": []any{map[string]any{"laborcode": "SMITHJ"}, map[string]any{"laborcode": "DOE"}},
+				"schedstart": "2026-07-01T12:00:00+00:00", "schedfinish": "2026-07-01T12:00:00+00:00", "targcompdate": "2026-07-01T12:00:00+00:00",
 				"estdur": json.Number("1.50")},
 			remoteID: "DAYTON/" + derivedKey("req-1", 10),
 		},
@@ -510,6 +510,23 @@ func TestPlainDecimal(t *testing.T) {
 	} {
 		if got := plainDecimal(in); got != want {
 			t.Errorf("plainDecimal(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestDecimalNumber(t *testing.T) {
+	for in, want := range map[string]string{
+		"12.5": "12.5", "12.50": "12.50", "-3": "-3", "0": "0", "+5": "5", ".5": "0.5", "5.": "5", "007.10": "7.1", "-.25": "-0.25",
+		"1e3": "", "12,5": "", "": "", "-": "", "0x10": "",
+	} {
+		got, ok := decimalNumber(in)
+		if string(got) != want || ok != (want != "") {
+			t.Errorf("decimalNumber(%q) = %q %v, want %q", in, got, ok, want)
+		}
+		if ok {
+			if _, err := json.Marshal(map[string]any{"n": got}); err != nil {
+				t.Errorf("decimalNumber(%q) = %q is not JSON: %v", in, got, err)
+			}
 		}
 	}
 }

@@ -2,6 +2,7 @@ package maximo
 
 import (
 	"encoding/json"
+	"math/big"
 	"regexp"
 	"strconv"
 
@@ -62,18 +63,42 @@ func (w *writer) fail(description string) {
 
 func (w *writer) text(attr, v string) { w.body[attr] = v }
 
-var decimalText = regexp.MustCompile(`^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$`)
+var (
+	// decimalText is a decimal a caller may give: 12.5, -3, +.5, 7.
+	decimalText = regexp.MustCompile(`^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$`)
+	// jsonDecimal is one that is also a JSON number.
+	jsonDecimal = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?$`)
+)
 
-// decimal writes an exact decimal as a JSON number, never through a float.
-func (w *writer) decimal(attr, v string) {
+// decimalNumber returns an exact decimal as a JSON number, never through a
+// float: as given when it is one already, else written out exactly (+.5
+// is 0.5).
+func decimalNumber(v string) (json.Number, bool) {
 	switch {
-	case v == "":
-		w.body[attr] = nil
-	case !decimalText.MatchString(v):
-		w.fail("must be an exact decimal such as 12.5")
-	default:
-		w.body[attr] = json.Number(v)
+	case jsonDecimal.MatchString(v):
+		return json.Number(v), true
+	case decimalText.MatchString(v):
+		r, ok := new(big.Rat).SetString(v)
+		if !ok {
+			return "", false
+		}
+		return json.Number(r.FloatString(scale(r))), true
 	}
+	return "", false
+}
+
+// decimal writes an exact decimal as a JSON number.
+func (w *writer) decimal(attr, v string) {
+	if v == "" {
+		w.body[attr] = nil
+		return
+	}
+	n, ok := decimalNumber(v)
+	if !ok {
+		w.fail("must be an exact decimal such as 12.5")
+		return
+	}
+	w.body[attr] = n
 }
 
 func (w *writer) integer(attr, v string) {

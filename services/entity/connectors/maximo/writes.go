@@ -69,7 +69,10 @@ func (c *Connector) Create(ctx context.Context, cfg connector.Config, rec *conne
 	if err != nil {
 		return nil, err
 	}
-	body, _ := json.Marshal(fields)
+	body, err := json.Marshal(fields)
+	if err != nil {
+		return nil, apierr.New(apierr.Internal, "encode the %s: %v", obj.noun, err)
+	}
 	headers := map[string]string{"properties": obj.sel}
 	if idempotencyKey != "" {
 		headers["transactionid"] = transactionID(idempotencyKey)
@@ -259,7 +262,10 @@ func (s *session) modify(ctx context.Context, obj *object, m member, remoteID st
 	if idempotencyKey != "" {
 		headers["transactionid"] = transactionID(idempotencyKey)
 	}
-	raw, _ := json.Marshal(body)
+	raw, err := json.Marshal(body)
+	if err != nil {
+		return nil, apierr.New(apierr.Internal, "encode the %s: %v", obj.noun, err)
+	}
 	r, err := s.call(ctx, http.MethodPost, u, raw, headers)
 	if err != nil {
 		if r != nil && r.code == codeDuplicateTxn {

@@ -404,4 +404,3 @@ func (s *Server) toSystem(ctx context.Context, t target, col *model.Collection, 
 		return r.RemoteID, nil
 	})
 }
-
