@@ -34,6 +34,9 @@ type Config struct {
 	// Connectors are the built-in connectors, served in-process through the
 	// connector protocol.
 	Connectors []connector.Connector
+	// External are connectors already reached through the protocol, such as
+	// separate processes started with connector/plugin.Launch.
+	External []connector.Connector
 	// AllowPrivateNetworks lets connectors reach private, loopback and
 	// link-local addresses (dev and tests).
 	AllowPrivateNetworks bool
@@ -67,6 +70,14 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		}
 		s.stops = append(s.stops, stop)
 		byID[id] = conn
+	}
+	for _, c := range cfg.External {
+		id := c.Describe().GetId()
+		if _, dup := byID[id]; dup {
+			s.Close()
+			return nil, fmt.Errorf("two connectors for system %q", id)
+		}
+		byID[id] = c
 	}
 	s.server = server.New(server.Deps{Store: store.New(cfg.DB), Key: cfg.Key, Log: cfg.Log, Connectors: byID, Connections: cfg.Connections})
 	return s, nil

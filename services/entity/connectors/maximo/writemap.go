@@ -153,8 +153,8 @@ func (w *writer) ref(attr, id string) {
 	w.body[attr] = parts[0]
 }
 
-// status writes a Maximo status from the unified one.
-func status[S ~int32](w *writer, to map[S]string, s S, why string) {
+// writeStatus writes a Maximo status from the unified one.
+func writeStatus[S ~int32](w *writer, to map[S]string, s S, why string) {
 	if v, ok := to[s]; ok {
 		w.body["status"] = v
 		return
@@ -171,7 +171,7 @@ var workOrderWrites = &writeSpec{
 		"title":       on(func(w *writer, m *entityv1.WorkOrder) { w.text("description", m.GetTitle()) }),
 		"description": on(func(w *writer, m *entityv1.WorkOrder) { w.text("description_longdescription", m.GetDescription()) }),
 		"status": on(func(w *writer, m *entityv1.WorkOrder) {
-			status(w, woStatusTo, m.GetStatus(), "is not a status IBM Maximo work orders can be set to")
+			writeStatus(w, woStatusTo, m.GetStatus(), "is not a status IBM Maximo work orders can be set to")
 		}),
 		"priority": on(func(w *writer, m *entityv1.WorkOrder) {
 			if p, ok := priorityTo[m.GetPriority()]; ok {
@@ -241,7 +241,7 @@ var assetWrites = &writeSpec{
 		"code": on(func(w *writer, m *entityv1.Asset) { w.text("assetnum", m.GetCode()) }),
 		"name": on(func(w *writer, m *entityv1.Asset) { w.text("description", m.GetName()) }),
 		"status": on(func(w *writer, m *entityv1.Asset) {
-			status(w, assetStatusTo, m.GetStatus(), "is not an IBM Maximo asset status")
+			writeStatus(w, assetStatusTo, m.GetStatus(), "is not an IBM Maximo asset status")
 		}),
 		"criticality":       on(func(w *writer, m *entityv1.Asset) { w.integer("priority", m.GetCriticality()) }),
 		"location_id":       on(func(w *writer, m *entityv1.Asset) { w.link("location", m.GetLocationId()) }),
@@ -262,7 +262,7 @@ var purchaseOrderWrites = &writeSpec{
 		"number":    on(func(w *writer, m *entityv1.PurchaseOrder) { w.text("ponum", m.GetNumber()) }),
 		"vendor_id": on(func(w *writer, m *entityv1.PurchaseOrder) { w.ref("vendor", m.GetVendorId()) }),
 		"status": on(func(w *writer, m *entityv1.PurchaseOrder) {
-			status(w, poStatusTo, m.GetStatus(), "is set by receipts in IBM Maximo, not by a status")
+			writeStatus(w, poStatusTo, m.GetStatus(), "is set by receipts in IBM Maximo, not by a status")
 		}),
 		"currency_code":       on(func(w *writer, m *entityv1.PurchaseOrder) { w.text("currencycode", m.GetCurrencyCode()) }),
 		"line_items":          on(func(w *writer, m *entityv1.PurchaseOrder) { w.poLines(m) }),

@@ -96,7 +96,11 @@ func (e *env) entityService(ctx context.Context, cl *closers) (*entity.Service, 
 	if err != nil {
 		return nil, err
 	}
-	s, err := entity.New(ctx, entity.Config{DB: d, Key: e.key, Log: e.log, Connections: conns, Connectors: builtinConnectors(), AllowPrivateNetworks: e.private})
+	external, err := e.launchPlugins(cl)
+	if err != nil {
+		return nil, err
+	}
+	s, err := entity.New(ctx, entity.Config{DB: d, Key: e.key, Log: e.log, Connections: conns, Connectors: builtinConnectors(), External: external, AllowPrivateNetworks: e.private})
 	if err != nil {
 		return nil, err
 	}

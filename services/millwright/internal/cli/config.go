@@ -37,6 +37,7 @@ type common struct {
 	grace       time.Duration
 	private     bool
 	maxConns    int
+	plugins     string
 }
 
 func (c *common) define(fs *envflag.Set) {
@@ -47,6 +48,7 @@ func (c *common) define(fs *envflag.Set) {
 	fs.String(&c.logFormat, "log-format", "text", "text or json")
 	fs.Duration(&c.grace, "shutdown-grace", 10*time.Second, "how long running calls may take to finish on SIGINT/SIGTERM")
 	fs.Int(&c.maxConns, "database-max-conns", 10, "most PostgreSQL connections each service keeps open")
+	fs.String(&c.plugins, "connector-plugins", "", "comma-separated paths of external connector binaries for the entity service to start (see docs/writing-a-connector.md)")
 	fs.Bool(&c.private, "allow-private-networks", false, "let connectors and webhooks reach private, loopback and link-local addresses (dev sets it true)")
 }
 
