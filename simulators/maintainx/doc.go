@@ -65,6 +65,6 @@
 // their updatedAt grows with the index over the two years before the epoch,
 // so an updatedAt bound is found by binary search and 100,000 work orders cost
 // no memory. Writes live in a small overlay, in memory: a restarted simulator
-// is the seeded organisation again. Each part is stocked at two locations
-// (its locations array).
+// is the seeded organisation again. Each part is stocked at two locations,
+// every third part at one (its locations array).
 package maintainx

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -48,9 +49,6 @@ var exceptions = map[string]string{
 	// 429 is not documented per operation; the vendor README and MaintainX's
 	// documentation describe it, with the X-Rate-Limit-* headers.
 	"GET /workorders 429": "429 is documented by MaintainX outside the OpenAPI document",
-	// The spec gives PATCH /workorders/{id} no 400 with the {"errors": [...]} shape
-	// for a reference that does not exist; its create does, and the
-	// simulator answers both alike.
 }
 
 type fidelity struct {
@@ -205,3 +203,21 @@ func jsonNum(v any) string {
 }
 
 func itoa64(n int) string { return jsonNum(n) }
+
+// TestFidelityDetectsMismatch makes sure the validation is not vacuous: a
+// work order list whose items lack required fields must be refused.
+func TestFidelityDetectsMismatch(t *testing.T) {
+	f := newFidelity(t, Config{})
+	req, _ := http.NewRequest("GET", "https://api.getmaintainx.com/v1/workorders", nil)
+	route, params, err := f.router.FindRoute(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route}
+	body := `{"workOrders":[{"id":"not a number"}],"nextCursor":null}`
+	err = openapi3filter.ValidateResponse(context.Background(), &openapi3filter.ResponseValidationInput{RequestValidationInput: in,
+		Status: 200, Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(strings.NewReader(body))})
+	if err == nil {
+		t.Error("a work order without title, status or updatedAt, with a string id, passed validation")
+	}
+}

@@ -172,8 +172,8 @@ func (p *plant) assetID(r *rng) any {
 	return int64(baseAssets + r.intn(p.cfg.Assets))
 }
 
-// stockLocations are the locations a part is stocked at: two, from the
-// locations after the sites.
+// stockLocations are the locations a part is stocked at: two (one for every
+// third part), from the locations after the sites.
 func (p *plant) stockLocations(i int) []int64 {
 	areas := p.cfg.Locations - p.sites
 	if areas <= 0 {
@@ -181,7 +181,7 @@ func (p *plant) stockLocations(i int) []int64 {
 	}
 	a := int64(baseLocations + p.sites + i%areas)
 	b := int64(baseLocations + p.sites + (i+1)%areas)
-	if a == b {
+	if a == b || i%3 == 2 {
 		return []int64{a}
 	}
 	return []int64{a, b}

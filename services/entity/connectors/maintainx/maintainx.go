@@ -296,8 +296,8 @@ func (s *session) call(ctx context.Context, method string, u *url.URL, body any)
 	if err != nil {
 		return nil, err
 	}
-	if err := connector.Classify(systemName, resp, parseError(data)); err != nil {
-		return nil, err
+	if resp.StatusCode >= 400 {
+		return nil, connector.Classify(systemName, resp, parseError(data))
 	}
 	return data, nil
 }

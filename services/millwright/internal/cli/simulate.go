@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/millwright-dev/millwright/services/platform/envflag"
+	mxsim "github.com/millwright-dev/millwright/simulators/maintainx"
 	"github.com/millwright-dev/millwright/simulators/maximo"
 )
 
@@ -34,6 +35,20 @@ type simulated struct {
 }
 
 var simulators = map[string]simulator{
+	"maintainx": {addr: "127.0.0.1:9604", define: func(fs *envflag.Set) func() simulated {
+		cfg := mxsim.DefaultConfig()
+		fs.Int64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the generated plant and API key")
+		fs.IntVar(&cfg.WorkOrders, "work-orders", cfg.WorkOrders, "work orders to seed")
+		fs.IntVar(&cfg.Assets, "assets", cfg.Assets, "assets to seed")
+		fs.IntVar(&cfg.PurchaseOrders, "purchase-orders", cfg.PurchaseOrders, "purchase orders to seed")
+		fs.IntVar(&cfg.Parts, "parts", cfg.Parts, "parts to seed")
+		fs.IntVar(&cfg.RateLimit, "rate-limit", cfg.RateLimit, "requests per minute before 429 (0 = 10000, negative = none)")
+		fs.DurationVar(&cfg.Latency, "latency", cfg.Latency, "latency added to every request")
+		return func() simulated {
+			s := mxsim.New(cfg)
+			return simulated{handler: s, connection: s.Connection}
+		}
+	}},
 	"maximo": {addr: "127.0.0.1:9601", define: func(fs *envflag.Set) func() simulated {
 		cfg := maximo.DefaultConfig()
 		fs.Int64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the generated plant and credentials")

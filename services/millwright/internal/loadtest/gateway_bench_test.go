@@ -58,7 +58,7 @@ const rateLimit = "1000000"
 //
 // Run it with scripts/bench, which prints the figures as a table.
 func BenchmarkGatewayOverhead(b *testing.B) {
-	dev := startDev(b)
+	dev := startDev(b, nil)
 
 	httpClient := &http.Client{Transport: &http.Transport{
 		Proxy:               nil,
@@ -192,12 +192,13 @@ type devProcess struct {
 	gateway    string // http://127.0.0.1:port
 	connection string // 127.0.0.1:port, the connection service's gRPC
 	key        string // the demo account's API key
+	bin        string // the binary it runs
 }
 
 // startDev builds the millwright binary (unless -loadtest.binary names one), starts `millwright dev` on free
 // loopback ports with a fresh data directory and a known demo key, waits
 // until /healthz answers 200, and stops the process when b is done.
-func startDev(b *testing.B) *devProcess {
+func startDev(b *testing.B, env []string, extra ...string) *devProcess {
 	b.Helper()
 	dir := b.TempDir()
 	bin := *binary
@@ -221,10 +222,12 @@ func startDev(b *testing.B) *devProcess {
 		"--sync-addr", freeAddr(b),
 		"--dev-api-key", d.key,
 		"--rate-limit", rateLimit,
+		"--simulators", "none",
 	}
-	args = append(args, strings.Fields(*devFlags)...)
+	args = append(append(args, extra...), strings.Fields(*devFlags)...)
 	cmd := exec.Command(bin, args...)
-	cmd.Env = withoutMillwrightEnv(os.Environ())
+	cmd.Env = append(withoutMillwrightEnv(os.Environ()), env...)
+	d.bin = bin
 	// One log line per call: to a file, so a slow reader never throttles the
 	// process, and so it can be shown when something goes wrong.
 	logPath := filepath.Join(dir, "millwright-dev.log")
