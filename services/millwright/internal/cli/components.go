@@ -22,6 +22,7 @@ import (
 	"github.com/millwright-dev/millwright/services/gateway"
 	"github.com/millwright-dev/millwright/services/platform/auth"
 	"github.com/millwright-dev/millwright/services/platform/grpcclient"
+	"github.com/millwright-dev/millwright/services/platform/grpcproxy"
 	"github.com/millwright-dev/millwright/services/platform/grpcserver"
 	"github.com/millwright-dev/millwright/services/platform/secret"
 	syncsvc "github.com/millwright-dev/millwright/services/sync"
@@ -189,6 +190,29 @@ func (e *env) gateway(ctx context.Context, cl *closers, g gatewayFlags) (*gatewa
 	}
 	cl.add(gw.Close)
 	return gw, nil
+}
+
+// publicTask serves the three public services on one address, forwarding
+// each call by its service name with the caller's own credential.
+func (e *env) publicTask(cl *closers, addr string) (task, error) {
+	var b grpcproxy.Backends
+	for _, to := range []struct {
+		addr string
+		conn *grpc.ClientConnInterface
+	}{{e.addrs.connection, &b.Connection}, {e.addrs.entity, &b.Entity}, {e.addrs.sync, &b.Sync}} {
+		cc, err := grpcclient.Dial(to.addr, "", grpcclient.DefaultRetry)
+		if err != nil {
+			return nil, err
+		}
+		cl.add(func() { cc.Close() })
+		*to.conn = cc
+	}
+	lis, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	proxy := grpcproxy.New(b)
+	return func(ctx context.Context) error { return grpcproxy.Serve(ctx, proxy, lis, e.grace) }, nil
 }
 
 // run runs tasks until ctx is done or one fails.

@@ -25,13 +25,14 @@ const (
 func dev(ctx context.Context, args []string, out, errOut io.Writer) error {
 	var e env
 	var gw gatewayFlags
-	var devKey, sims string
+	var devKey, sims, public string
 	fs := envflag.NewSet("dev")
 	e.common.define(fs)
 	e.addrs.define(fs)
 	gw.define(fs)
 	_ = fs.FlagSet.Set("allow-private-networks", "true") // dev connects to its own simulators on loopback
 	fs.String(&devKey, "dev-api-key", "", "API key of the demo account (mw_sk_ and at least 32 letters and digits); default: a generated one, kept in <data dir>/demo-api-key")
+	fs.String(&public, "public-addr", "127.0.0.1:9090", "gRPC address serving the three public services together (routed by service name)")
 	fs.String(&sims, "simulators", strings.Join(simulatorNames(), ","), "simulators to run and connect the demo account to: names, each optionally =HOST:PORT (default addresses 127.0.0.1:9601 and up); \"none\" runs none")
 	if err := parse(fs, args, errOut); err != nil {
 		return err
@@ -91,6 +92,10 @@ func dev(ctx context.Context, args []string, out, errOut io.Writer) error {
 		return err
 	}
 	tasks = append(tasks, t)
+	if t, err = e.publicTask(&cl, public); err != nil {
+		return err
+	}
+	tasks = append(tasks, t)
 
 	running, err := e.startSimulators(&cl, simAddrs)
 	if err != nil {
@@ -104,7 +109,7 @@ func dev(ctx context.Context, args []string, out, errOut io.Writer) error {
 		return nil
 	})
 
-	printBanner(out, e, gw.addr, demo.APIKey, keyFile, running)
+	printBanner(out, e, gw.addr, public, demo.APIKey, keyFile, running)
 	return run(ctx, tasks)
 }
 
@@ -116,7 +121,7 @@ func readKeyFile(path string) string {
 	return strings.TrimSpace(string(b))
 }
 
-func printBanner(w io.Writer, e env, gatewayAddr, key, keyFile string, sims []runningSimulator) {
+func printBanner(w io.Writer, e env, gatewayAddr, publicAddr, key, keyFile string, sims []runningSimulator) {
 	shown := key
 	if shown == "" {
 		shown = "(kept only as a hash; set MILLWRIGHT_DEV_API_KEY to choose one)"
@@ -125,6 +130,7 @@ func printBanner(w io.Writer, e env, gatewayAddr, key, keyFile string, sims []ru
 Millwright is running (data in %s, Ctrl-C stops it).
 
   REST gateway     http://%s   (OpenAPI: http://%s/openapi.json)
+  public gRPC      %s   (the three services below, together)
   connection gRPC  %s
   entity gRPC      %s
   sync gRPC        %s
@@ -137,5 +143,5 @@ Try:
   curl -H "Authorization: Bearer $MILLWRIGHT_API_KEY" http://%s/v1/account
   grpcurl -plaintext -H "authorization: Bearer $MILLWRIGHT_API_KEY" %s millwright.connection.v1.ConnectionService/GetAccount
 
-`, e.dataDir, gatewayAddr, gatewayAddr, e.addrs.connection, e.addrs.entity, e.addrs.sync, simulatorLines(sims), keyFile, shown, keyFile, gatewayAddr, e.addrs.connection)
+`, e.dataDir, gatewayAddr, gatewayAddr, publicAddr, e.addrs.connection, e.addrs.entity, e.addrs.sync, simulatorLines(sims), keyFile, shown, keyFile, gatewayAddr, publicAddr)
 }

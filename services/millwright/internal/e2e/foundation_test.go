@@ -284,7 +284,7 @@ func TestRestartKeepsData(t *testing.T) {
 	_, first := do(t, "GET", s.Gateway+"/v1/account", s.Key, "")
 	s.stop(t)
 	again := exec.Command(binary, "dev", "--data-dir", s.DataDir, "--gateway-addr", strings.TrimPrefix(s.Gateway, "http://"),
-		"--connection-addr", s.Connection, "--entity-addr", s.Entity, "--sync-addr", s.Sync, "--simulators", "none")
+		"--connection-addr", s.Connection, "--entity-addr", s.Entity, "--sync-addr", s.Sync, "--simulators", "none", "--public-addr", freeAddr(t))
 	s.cmd = again
 	s.cmd.Stdout, s.cmd.Stderr = s.stdout, s.stderr
 	if err := s.cmd.Start(); err != nil {

@@ -108,6 +108,7 @@ func startDev(t *testing.T, env []string, args ...string) *stack {
 		"--sync-addr", s.Sync,
 		"--dev-api-key", s.Key,
 		"--simulators", "none", // a test that wants one names it (the last flag wins)
+		"--public-addr", freeAddr(t),
 	}, args...)
 	s.cmd = exec.Command(binary, all...)
 	s.cmd.Env = append(os.Environ(), env...)

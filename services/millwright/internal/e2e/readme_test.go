@@ -42,7 +42,7 @@ func readme(t *testing.T) string {
 // TestReadmeQuickstart runs the README's quickstart verbatim against `dev`
 // on its default addresses, as a new user would after `make run`.
 func TestReadmeQuickstart(t *testing.T) {
-	for _, addr := range []string{"127.0.0.1:8080", "127.0.0.1:9091", "127.0.0.1:9092", "127.0.0.1:9093", "127.0.0.1:9601", "127.0.0.1:9604", "127.0.0.1:9605"} {
+	for _, addr := range []string{"127.0.0.1:8080", "127.0.0.1:9091", "127.0.0.1:9092", "127.0.0.1:9093", "127.0.0.1:9090", "127.0.0.1:9601", "127.0.0.1:9604", "127.0.0.1:9605"} {
 		l, err := net.Listen("tcp", addr)
 		if err != nil {
 			if os.Getenv("CI") == "true" {
@@ -93,6 +93,21 @@ func TestReadmeQuickstart(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 
+	// As a user reading the banner would, give the demo connections their
+	// first sync before running the quickstart.
+	key, err := os.ReadFile(filepath.Join(work, ".millwright", "demo-api-key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 60*time.Second, "the demo Maximo connection's first sync", func() bool {
+		_, body := do2("http://127.0.0.1:8080/v1/connections?system=maximo", strings.TrimSpace(string(key)))
+		ids := regexp.MustCompile(`"id":"(conn_[^"]*)"`).FindStringSubmatch(body)
+		if ids == nil {
+			return false
+		}
+		_, runs := do2("http://127.0.0.1:8080/v1/connections/"+ids[1]+"/syncRuns", strings.TrimSpace(string(key)))
+		return strings.Contains(runs, `"state":"SUCCEEDED"`)
+	})
 	cmd := exec.Command("bash", "-euo", "pipefail", "-c", block[1])
 	cmd.Dir = work
 	out, err := cmd.CombinedOutput()
@@ -105,6 +120,7 @@ func TestReadmeQuickstart(t *testing.T) {
 		`"displayName": "Demo"`,
 		"millwright.connection.v1.ConnectionService", "millwright.entity.v1.EntityService", "millwright.sync.v1.SyncService",
 		"grpc.health.v1.Health", `"/v1/account"`, `"status":"SERVING"`,
+		`"work_orders":[{"id":"wo_`, `"system":"maximo"`, `"capabilities":`,
 	} {
 		if !strings.Contains(strings.ReplaceAll(string(out), `", "`, `","`), want) {
 			t.Errorf("quickstart output lacks %q:\n%s", want, out)

@@ -223,6 +223,7 @@ func startDev(b *testing.B, env []string, extra ...string) *devProcess {
 		"--dev-api-key", d.key,
 		"--rate-limit", rateLimit,
 		"--simulators", "none",
+		"--public-addr", freeAddr(b),
 	}
 	args = append(append(args, extra...), strings.Fields(*devFlags)...)
 	cmd := exec.Command(bin, args...)
