@@ -23,6 +23,7 @@ type Event struct {
 
 type execer interface {
 	ExecContext(context.Context, string, ...any) (sql.Result, error)
+	QueryRowContext(context.Context, string, ...any) *sql.Row
 }
 
 // insertEvents appends events; one whose dedupe key is already recorded is
@@ -31,6 +32,7 @@ type execer interface {
 // recorded.
 func insertEvents(ctx context.Context, x execer, events []Event) (int, error) {
 	n := 0
+	hooks := map[string]bool{} // account -> has an enabled webhook endpoint
 	for _, e := range events {
 		res, err := x.ExecContext(ctx, `INSERT INTO events (id, account_id, connection_id, type, data, dedupe_key, create_time)
 			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
@@ -38,8 +40,18 @@ func insertEvents(ctx context.Context, x execer, events []Event) (int, error) {
 		if err != nil {
 			return n, err
 		}
-		if k, _ := res.RowsAffected(); k > 0 {
-			n++
+		if k, _ := res.RowsAffected(); k == 0 {
+			continue
+		}
+		n++
+		has, known := hooks[e.AccountID]
+		if !known {
+			if err := x.QueryRowContext(ctx, `SELECT COUNT(*) > 0 FROM webhook_endpoints WHERE account_id = $1 AND enabled`, e.AccountID).Scan(&has); err != nil {
+				return n, err
+			}
+			hooks[e.AccountID] = has
+		}
+		if has {
 			if err := enqueueDeliveries(ctx, x, e); err != nil {
 				return n, err
 			}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -119,16 +120,37 @@ func (s *session) get(ctx context.Context, path string, q url.Values) ([]byte, e
 }
 
 // getList GETs a listing and decodes its array.
-func (s *session) getList(ctx context.Context, path string, q url.Values) ([]map[string]any, *http.Response, error) {
+func (s *session) getList(ctx context.Context, path string, q url.Values) ([]*rec, *http.Response, error) {
 	resp, data, err := s.call(ctx, http.MethodGet, path, q, nil)
 	if err != nil {
 		return nil, nil, err
 	}
-	var out []map[string]any
-	if err := json.Unmarshal(data, &out); err != nil {
-		return nil, nil, apierr.New(apierr.ConnectedSystemError, "%s answered %s with JSON that is not a list: %v", systemName, path, err).With("system", systemName)
+	out, err := decodeList(data)
+	if err != nil {
+		return nil, nil, apierr.New(apierr.ConnectedSystemError, "%s answered %s with JSON that is not a list of records: %v", systemName, path, err).With("system", systemName)
 	}
 	return out, resp, nil
+}
+
+// decodeList decodes a JSON array of objects straight into Structs.
+func decodeList(data []byte) ([]*rec, error) {
+	v, err := parseJSON(data)
+	if err != nil {
+		return nil, err
+	}
+	l := v.GetListValue()
+	if l == nil {
+		return nil, errors.New("not a list")
+	}
+	out := make([]*rec, len(l.GetValues()))
+	for i, v := range l.GetValues() {
+		s := v.GetStructValue()
+		if s == nil {
+			return nil, errors.New("an element is not an object")
+		}
+		out[i] = (*rec)(s)
+	}
+	return out, nil
 }
 
 // ttlOf reads the seconds until a call frees up from a 429's

@@ -4,7 +4,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
 
 	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -17,37 +16,38 @@ import (
 // (decoded JSON) to the unified record, links as Limble ids. The tables are
 // in docs/connectors/limble.md.
 
-// rec is one decoded Limble record.
-type rec map[string]any
+// rec is one decoded Limble record: its JSON decoded straight into a
+// Struct, which is also its remote_data (no second copy).
+type rec structpb.Struct
 
-func (m rec) num(k string) (float64, bool) {
-	switch v := m[k].(type) {
-	case float64:
-		return v, true
-	case string:
-		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+func (m *rec) num(k string) (float64, bool) {
+	switch v := m.Fields[k].GetKind().(type) {
+	case *structpb.Value_NumberValue:
+		return v.NumberValue, true
+	case *structpb.Value_StringValue:
+		f, err := strconv.ParseFloat(strings.TrimSpace(v.StringValue), 64)
 		return f, err == nil
 	}
 	return 0, false
 }
 
-func (m rec) int(k string) int64 {
+func (m *rec) int(k string) int64 {
 	f, _ := m.num(k)
 	return int64(f)
 }
 
-func (m rec) str(k string) string {
-	switch v := m[k].(type) {
-	case string:
-		return v
-	case float64:
-		return decimal(v)
+func (m *rec) str(k string) string {
+	switch v := m.Fields[k].GetKind().(type) {
+	case *structpb.Value_StringValue:
+		return v.StringValue
+	case *structpb.Value_NumberValue:
+		return decimal(v.NumberValue)
 	}
 	return ""
 }
 
 // ref is a link: the id as a string, "" for 0 or none (Limble's "not set").
-func (m rec) ref(k string) string {
+func (m *rec) ref(k string) string {
 	if n := m.int(k); n > 0 {
 		return strconv.FormatInt(n, 10)
 	}
@@ -55,12 +55,15 @@ func (m rec) ref(k string) string {
 }
 
 // time is a unix timestamp field; nil for 0 or none.
-func (m rec) time(k string) *timestamppb.Timestamp {
+func (m *rec) time(k string) *timestamppb.Timestamp {
 	if n := m.int(k); n > 0 {
 		return &timestamppb.Timestamp{Seconds: n}
 	}
 	return nil
 }
+
+// sub is an object field; nil when absent.
+func (m *rec) sub(k string) *rec { return (*rec)(m.Fields[k].GetStructValue()) }
 
 // decimal writes a number as an exact decimal string (no exponent).
 func decimal(v float64) string {
@@ -71,7 +74,7 @@ func decimal(v float64) string {
 }
 
 // quantity is a numeric field as a decimal, "" when absent.
-func (m rec) quantity(k string) string {
+func (m *rec) quantity(k string) string {
 	if v, ok := m.num(k); ok {
 		return decimal(v)
 	}
@@ -79,7 +82,7 @@ func (m rec) quantity(k string) string {
 }
 
 // threshold is a threshold field as a decimal, "" when off (-1) or absent.
-func (m rec) threshold(k string) string {
+func (m *rec) threshold(k string) string {
 	if v, ok := m.num(k); ok && v >= 0 {
 		return decimal(v)
 	}
@@ -87,33 +90,28 @@ func (m rec) threshold(k string) string {
 }
 
 // custom keeps the named fields that have a value.
-func (m rec) custom(keys ...string) *structpb.Struct {
-	fields := map[string]*structpb.Value{}
+func (m *rec) custom(keys ...string) *structpb.Struct {
+	var fields map[string]*structpb.Value
 	for _, k := range keys {
-		switch v := m[k].(type) {
-		case string:
-			if v != "" {
-				fields[k] = structpb.NewStringValue(v)
+		v := m.Fields[k]
+		switch x := v.GetKind().(type) {
+		case *structpb.Value_StringValue:
+			if x.StringValue == "" {
+				continue
 			}
-		case float64:
-			fields[k] = structpb.NewNumberValue(v)
-		case bool:
-			fields[k] = structpb.NewBoolValue(v)
+		case *structpb.Value_NumberValue, *structpb.Value_BoolValue:
+		default:
+			continue
 		}
+		if fields == nil {
+			fields = make(map[string]*structpb.Value, len(keys))
+		}
+		fields[k] = v
 	}
-	if len(fields) == 0 {
+	if fields == nil {
 		return nil
 	}
 	return &structpb.Struct{Fields: fields}
-}
-
-// remoteData is the raw record as a Struct.
-func remoteData(m rec) *structpb.Struct {
-	s, err := structpb.NewStruct(m)
-	if err != nil {
-		return nil
-	}
-	return s
 }
 
 // account is what mappings need from outside the record: the names of the
@@ -190,7 +188,7 @@ func statusFromName(name string) entityv1.WorkOrder_Status {
 
 // taskStatus is a task's unified and remote status: status 1 is complete;
 // otherwise the custom status (statusID) names it, and priority 6 is on hold.
-func taskStatus(m rec, a *account) (entityv1.WorkOrder_Status, string) {
+func taskStatus(m *rec, a *account) (entityv1.WorkOrder_Status, string) {
 	id := m.int("statusID")
 	name := ""
 	if a != nil {
@@ -222,7 +220,7 @@ func hours(minutes float64) string {
 	return h
 }
 
-func workOrderFrom(m rec, a *account) *entityv1.WorkOrder {
+func workOrderFrom(m *rec, a *account) *entityv1.WorkOrder {
 	st, remote := taskStatus(m, a)
 	p := m.int("priority")
 	wo := &entityv1.WorkOrder{
@@ -257,7 +255,7 @@ func workOrderFrom(m rec, a *account) *entityv1.WorkOrder {
 	return wo
 }
 
-func assetFrom(m rec, _ *account) *entityv1.Asset {
+func assetFrom(m *rec, _ *account) *entityv1.Asset {
 	return &entityv1.Asset{
 		CustomFields:     m.custom("hoursPerWeek", "workRequestPortal"),
 		Name:             m.str("name"),
@@ -267,7 +265,7 @@ func assetFrom(m rec, _ *account) *entityv1.Asset {
 	}
 }
 
-func locationFrom(m rec, _ *account) *entityv1.Location {
+func locationFrom(m *rec, _ *account) *entityv1.Location {
 	l := &entityv1.Location{
 		CustomFields: m.custom("regionID", "timezone", "currencyCode", "phone", "weeklyOperationHours"),
 		Name:         m.str("name"),
@@ -280,7 +278,7 @@ func locationFrom(m rec, _ *account) *entityv1.Location {
 	return l
 }
 
-func partFrom(m rec, a *account) *entityv1.Part {
+func partFrom(m *rec, a *account) *entityv1.Part {
 	price, ok := m.num("generalPrice")
 	return &entityv1.Part{
 		CustomFields:  m.custom("category", "categoryID", "locationID", "location"),
@@ -291,7 +289,7 @@ func partFrom(m rec, a *account) *entityv1.Part {
 	}
 }
 
-func inventoryFrom(m rec, a *account) *entityv1.InventoryLevel {
+func inventoryFrom(m *rec, a *account) *entityv1.InventoryLevel {
 	price, ok := m.num("generalPrice")
 	return &entityv1.InventoryLevel{
 		CustomFields:    m.custom("generalStock", "location", "minQtyStatus", "staleStatus"),
@@ -326,7 +324,7 @@ func poStatusFrom(s int64) entityv1.PurchaseOrder_Status {
 	return entityv1.PurchaseOrder_STATUS_UNSPECIFIED
 }
 
-func purchaseOrderFrom(m rec, a *account, items []rec) *entityv1.PurchaseOrder {
+func purchaseOrderFrom(m *rec, a *account, items []*rec) *entityv1.PurchaseOrder {
 	cur := a.currency(m.int("locationID"))
 	po := &entityv1.PurchaseOrder{
 		CustomFields: m.custom("budgetID", "taskID", "userID", "teamID", "billTo", "shipTo",
@@ -341,12 +339,8 @@ func purchaseOrderFrom(m rec, a *account, items []rec) *entityv1.PurchaseOrder {
 		Description:      m.str("notesToVendor"),
 		OrderTime:        m.time("date"),
 	}
-	if sd, ok := m["stateDetails"].(map[string]any); ok {
-		if c, ok := sd["current"].(map[string]any); ok {
-			if l, _ := c["label"].(string); l != "" {
-				po.RemoteStatus = l
-			}
-		}
+	if l := m.sub("stateDetails").sub("current").str("label"); l != "" {
+		po.RemoteStatus = l
 	}
 	var total float64
 	for k, it := range items {
@@ -373,7 +367,7 @@ func purchaseOrderFrom(m rec, a *account, items []rec) *entityv1.PurchaseOrder {
 	return po
 }
 
-func vendorFrom(m rec, _ *account) *entityv1.Vendor {
+func vendorFrom(m *rec, _ *account) *entityv1.Vendor {
 	v := &entityv1.Vendor{
 		CustomFields: m.custom("contact", "locationID", "startedOn"),
 		Name:         m.str("name"),
@@ -387,27 +381,25 @@ func vendorFrom(m rec, _ *account) *entityv1.Vendor {
 	return v
 }
 
-func userFrom(m rec, _ *account) *entityv1.User {
+func userFrom(m *rec, _ *account) *entityv1.User {
 	u := &entityv1.User{
 		CustomFields: m.custom("username", "phone", "dateAdded"),
 		Name:         strings.TrimSpace(m.str("firstName") + " " + m.str("lastName")),
 		Email:        m.str("email"),
 		Active:       strings.EqualFold(m.str("active"), "true") || m.str("active") == "1",
 	}
-	if roles, ok := m["roles"].([]any); ok && len(roles) > 0 {
-		if r, ok := roles[0].(map[string]any); ok {
-			u.Role, _ = r["name"].(string)
-		}
+	if roles := m.Fields["roles"].GetListValue().GetValues(); len(roles) > 0 {
+		u.Role = (*rec)(roles[0].GetStructValue()).str("name")
 	}
 	return u
 }
 
 // record wraps a unified message into a connector record.
-func (r *resource) record(m rec, a *account, items []rec) *connectorv1.Record {
+func (r *resource) record(m *rec, a *account, items []*rec) *connectorv1.Record {
 	out := &connectorv1.Record{
 		Collection: r.collection,
 		RemoteId:   m.ref(r.idField),
-		RemoteData: remoteData(m),
+		RemoteData: (*structpb.Struct)(m),
 	}
 	if r.hasEdited {
 		out.RemoteUpdateTime = m.time("lastEdited")
@@ -432,5 +424,3 @@ func (r *resource) record(m rec, a *account, items []rec) *connectorv1.Record {
 	}
 	return out
 }
-
-var _ = time.Second

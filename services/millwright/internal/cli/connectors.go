@@ -5,13 +5,14 @@ import (
 
 	"github.com/millwright-dev/millwright/services/entity/connector"
 	"github.com/millwright-dev/millwright/services/entity/connector/plugin"
+	"github.com/millwright-dev/millwright/services/entity/connectors/limble"
 	"github.com/millwright-dev/millwright/services/entity/connectors/maintainx"
 	"github.com/millwright-dev/millwright/services/entity/connectors/maximo"
 )
 
 // builtinConnectors are the connectors compiled into the binary.
 func builtinConnectors() []connector.Connector {
-	return []connector.Connector{maximo.New(), maintainx.New()}
+	return []connector.Connector{maximo.New(), maintainx.New(), limble.New()}
 }
 
 // launchPlugins starts the external connector binaries of

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/millwright-dev/millwright/services/platform/envflag"
+	lbsim "github.com/millwright-dev/millwright/simulators/limble"
 	mxsim "github.com/millwright-dev/millwright/simulators/maintainx"
 	"github.com/millwright-dev/millwright/simulators/maximo"
 )
@@ -35,6 +36,21 @@ type simulated struct {
 }
 
 var simulators = map[string]simulator{
+	"limble": {addr: "127.0.0.1:9605", define: func(fs *envflag.Set) func() simulated {
+		cfg := lbsim.DefaultConfig()
+		fs.Int64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the generated plant and credentials")
+		fs.IntVar(&cfg.Tasks, "tasks", cfg.Tasks, "tasks (work orders) to seed")
+		fs.IntVar(&cfg.Assets, "assets", cfg.Assets, "assets to seed")
+		fs.IntVar(&cfg.PurchaseOrders, "purchase-orders", cfg.PurchaseOrders, "purchase orders to seed")
+		fs.IntVar(&cfg.Parts, "parts", cfg.Parts, "parts to seed")
+		fs.IntVar(&cfg.GetPerMinute, "get-per-minute", cfg.GetPerMinute, "GETs per minute before 429 (0 = 360, negative = none)")
+		fs.IntVar(&cfg.GetPerHour, "get-per-hour", cfg.GetPerHour, "GETs per hour before 429 (0 = 4000, negative = none)")
+		fs.DurationVar(&cfg.Latency, "latency", cfg.Latency, "latency added to every request")
+		return func() simulated {
+			s := lbsim.New(cfg)
+			return simulated{handler: s, connection: s.Connection}
+		}
+	}},
 	"maintainx": {addr: "127.0.0.1:9604", define: func(fs *envflag.Set) func() simulated {
 		cfg := mxsim.DefaultConfig()
 		fs.Int64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the generated plant and API key")
