@@ -322,11 +322,32 @@ func simulatorRequests(t *testing.T, simBase string) float64 {
 
 // receiver is a webhook endpoint that verifies signatures.
 type receiver struct {
-	url    string
-	secret string
-	mu     sync.Mutex
-	got    []map[string]any
-	bad    int
+	url     string
+	secret  string
+	mu      sync.Mutex
+	got     []map[string]any
+	bad     int
+	failing bool
+}
+
+// fail makes the receiver answer 503 (true) or accept again (false).
+func (r *receiver) fail(on bool) {
+	r.mu.Lock()
+	r.failing = on
+	r.mu.Unlock()
+}
+
+// count is how many distinct events of a type arrived.
+func (r *receiver) count(typ string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	seen := map[any]bool{}
+	for _, e := range r.got {
+		if e["type"] == typ {
+			seen[e["id"]] = true
+		}
+	}
+	return len(seen)
 }
 
 func newReceiver(t *testing.T) *receiver {
@@ -335,6 +356,10 @@ func newReceiver(t *testing.T) *receiver {
 		body, _ := io.ReadAll(req.Body)
 		r.mu.Lock()
 		defer r.mu.Unlock()
+		if r.failing {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
 		if err := webhooksig.Verify(r.secret, req.Header.Get("Millwright-Signature"), body, 5*time.Minute, time.Now()); err != nil {
 			r.bad++
 			w.WriteHeader(400)
