@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/millwright-dev/millwright/services/platform/db"
@@ -23,37 +24,64 @@ type Event struct {
 
 type execer interface {
 	ExecContext(context.Context, string, ...any) (sql.Result, error)
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 	QueryRowContext(context.Context, string, ...any) *sql.Row
 }
 
-// insertEvents appends events; one whose dedupe key is already recorded is
-// skipped. Each recorded event is queued, in the same transaction, for every
-// webhook endpoint that wants it (the outbox). It returns how many were
-// recorded.
+// insertEvents appends events, a hundred rows per statement; one whose
+// dedupe key is already recorded is skipped. Each recorded event is queued,
+// in the same transaction, for every webhook endpoint that wants it (the
+// outbox). It returns how many were recorded.
 func insertEvents(ctx context.Context, x execer, events []Event) (int, error) {
 	n := 0
 	hooks := map[string]bool{} // account -> has an enabled webhook endpoint
-	for _, e := range events {
-		res, err := x.ExecContext(ctx, `INSERT INTO events (id, account_id, connection_id, type, data, dedupe_key, create_time)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-			e.ID, e.AccountID, e.ConnectionID, e.Type, e.Data, e.DedupeKey, db.Micros(e.CreateTime))
+	for len(events) > 0 {
+		batch := events[:min(len(events), 100)]
+		events = events[len(batch):]
+		var q strings.Builder
+		q.WriteString(`INSERT INTO events (id, account_id, connection_id, type, data, dedupe_key, create_time) VALUES `)
+		args := make([]any, 0, len(batch)*7)
+		for i, e := range batch {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d)", i*7+1, i*7+2, i*7+3, i*7+4, i*7+5, i*7+6, i*7+7)
+			args = append(args, e.ID, e.AccountID, e.ConnectionID, e.Type, e.Data, e.DedupeKey, db.Micros(e.CreateTime))
+		}
+		q.WriteString(` ON CONFLICT DO NOTHING RETURNING id`)
+		rows, err := x.QueryContext(ctx, q.String(), args...)
 		if err != nil {
 			return n, err
 		}
-		if k, _ := res.RowsAffected(); k == 0 {
-			continue
-		}
-		n++
-		has, known := hooks[e.AccountID]
-		if !known {
-			if err := x.QueryRowContext(ctx, `SELECT COUNT(*) > 0 FROM webhook_endpoints WHERE account_id = $1 AND enabled`, e.AccountID).Scan(&has); err != nil {
+		recorded := map[string]bool{}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
 				return n, err
 			}
-			hooks[e.AccountID] = has
+			recorded[id] = true
 		}
-		if has {
-			if err := enqueueDeliveries(ctx, x, e); err != nil {
-				return n, err
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return n, err
+		}
+		for _, e := range batch {
+			if !recorded[e.ID] {
+				continue
+			}
+			n++
+			has, known := hooks[e.AccountID]
+			if !known {
+				if err := x.QueryRowContext(ctx, `SELECT COUNT(*) > 0 FROM webhook_endpoints WHERE account_id = $1 AND enabled`, e.AccountID).Scan(&has); err != nil {
+					return n, err
+				}
+				hooks[e.AccountID] = has
+			}
+			if has {
+				if err := enqueueDeliveries(ctx, x, e); err != nil {
+					return n, err
+				}
 			}
 		}
 	}
