@@ -25,13 +25,14 @@ const (
 func dev(ctx context.Context, args []string, out, errOut io.Writer) error {
 	var e env
 	var gw gatewayFlags
-	var devKey, sims, public string
+	var devKey, sims, public, pprofAddr string
 	fs := envflag.NewSet("dev")
 	e.common.define(fs)
 	e.addrs.define(fs)
 	gw.define(fs)
 	_ = fs.FlagSet.Set("allow-private-networks", "true") // dev connects to its own simulators on loopback
 	fs.String(&devKey, "dev-api-key", "", "API key of the demo account (mw_sk_ and at least 32 letters and digits); default: a generated one, kept in <data dir>/demo-api-key")
+	fs.String(&pprofAddr, "pprof-addr", "", "HTTP address serving Go's /debug/pprof profiles of the process (off when empty)")
 	fs.String(&public, "public-addr", "127.0.0.1:9090", "gRPC address serving the three public services together (routed by service name)")
 	fs.String(&sims, "simulators", strings.Join(simulatorNames(), ","), "simulators to run and connect the demo account to: names, each optionally =HOST:PORT (default addresses 127.0.0.1:9601 and up); \"none\" runs none")
 	if err := parse(fs, args, errOut); err != nil {
@@ -96,6 +97,12 @@ func dev(ctx context.Context, args []string, out, errOut io.Writer) error {
 		return err
 	}
 	tasks = append(tasks, t)
+	if pprofAddr != "" {
+		if t, err = e.httpTask("pprof", pprofAddr, pprofHandler()); err != nil {
+			return err
+		}
+		tasks = append(tasks, t)
+	}
 
 	running, err := e.startSimulators(&cl, simAddrs)
 	if err != nil {
