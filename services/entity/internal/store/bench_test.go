@@ -18,7 +18,16 @@ import (
 
 // benchDBs runs a benchmark on SQLite and on PostgreSQL.
 func benchDBs(b *testing.B, fn func(b *testing.B, d *db.DB)) {
-	b.Run("sqlite", func(b *testing.B) { fn(b, dbtest.SQLite(b, store.Migrations)) })
+	b.Run("sqlite", func(b *testing.B) {
+		d := dbtest.SQLite(b, store.Migrations)
+		if os.Getenv("EXP_ONECONN") != "" {
+			d.SetMaxOpenConns(1)
+			if _, err := d.Exec("PRAGMA cache_size = " + os.Getenv("EXP_ONECONN")); err != nil {
+				b.Fatal(err)
+			}
+		}
+		fn(b, d)
+	})
 	b.Run("postgres", func(b *testing.B) { fn(b, dbtest.Postgres(b, store.Migrations)) })
 }
 
@@ -43,68 +52,74 @@ func benchRow(conn string, n int, version int) store.Row {
 
 func nopEncode(*store.Row) error { return nil }
 
-// BenchmarkUpsert measures batches of 1,000 rows: new ones, changed ones,
-// and unchanged ones.
+// BenchmarkUpsert measures batches of 1,000 rows into a table that already
+// holds STORE_BENCH_UPSERT_ROWS (100,000 by default) of the connection's:
+// new rows, new small rows (a 200-byte message, no raw JSON), changed rows
+// and unchanged ones. It reports rows/s.
 func BenchmarkUpsert(b *testing.B) {
 	const batch = 1000
+	prefill := envInt(b, "STORE_BENCH_UPSERT_ROWS", 100_000)
 	benchDBs(b, func(b *testing.B, d *db.DB) {
 		s := store.New(d)
 		now := db.Now()
-		next := 0
 		rows := make([]store.Row, batch)
-		b.Run("create", func(b *testing.B) {
-			for b.Loop() {
-				for i := range rows {
-					rows[i] = benchRow("conn_a", next, 0)
-					next++
-				}
-				if _, _, err := s.Upsert(ctx, rows, now, nopEncode); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "rows/s")
-		})
-		stored := next
-		version := 0
-		b.Run("update", func(b *testing.B) {
-			for b.Loop() {
-				version++
-				for i := range rows {
-					rows[i] = benchRow("conn_a", rand.IntN(stored), version)
-				}
-				if _, _, err := s.Upsert(ctx, rows, now, nopEncode); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "rows/s")
-		})
-		b.Run("unchanged", func(b *testing.B) {
-			start := 0
+		next := 0
+		fill := func(small bool) {
 			for i := range rows {
-				rows[i] = benchRow("conn_a", start+i, version)
+				rows[i] = benchRow("conn_a", next, 0)
+				if small {
+					rows[i].Data, rows[i].RemoteData = rows[i].Data[:200], nil
+				}
+				next++
 			}
+		}
+		start := time.Now()
+		for next < prefill {
+			fill(false)
 			if _, _, err := s.Upsert(ctx, rows, now, nopEncode); err != nil {
 				b.Fatal(err)
 			}
-			for b.Loop() {
-				if _, _, err := s.Upsert(ctx, rows, now, nopEncode); err != nil {
-					b.Fatal(err)
+		}
+		b.Logf("prefilled %d rows in %v", next, time.Since(start).Round(time.Millisecond))
+		run := func(name string, prepare func()) {
+			b.Run(name, func(b *testing.B) {
+				for b.Loop() {
+					b.StopTimer()
+					prepare()
+					b.StartTimer()
+					if _, _, err := s.Upsert(ctx, rows, now, nopEncode); err != nil {
+						b.Fatal(err)
+					}
 				}
+				b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "rows/s")
+			})
+		}
+		run("create", func() { fill(false) })
+		run("create-small", func() { fill(true) })
+		version := 0
+		run("update", func() {
+			version++
+			for i := range rows {
+				rows[i] = benchRow("conn_a", rand.IntN(prefill), version)
 			}
-			b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "rows/s")
+		})
+		run("unchanged", func() {
+			for i := range rows {
+				rows[i] = benchRow("conn_a", prefill+i, 0) // made by "create"
+			}
 		})
 	})
 }
 
-// benchRows is the size of BenchmarkListPage's table:
-// STORE_BENCH_ROWS, 100,000 by default.
-func benchRows(b *testing.B) int {
-	n := 100_000
-	if v := os.Getenv("STORE_BENCH_ROWS"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil || n < 1000 {
-			b.Fatalf("STORE_BENCH_ROWS=%q: want a number of at least 1000", v)
-		}
+// envInt is a size from the environment, or def.
+func envInt(b *testing.B, name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1000 {
+		b.Fatalf("%s=%q: want a number of at least 1000", name, v)
 	}
 	return n
 }
@@ -115,7 +130,7 @@ func benchRows(b *testing.B) int {
 // same.
 func BenchmarkListPage(b *testing.B) {
 	const pageSize = 100
-	n := benchRows(b)
+	n := envInt(b, "STORE_BENCH_ROWS", 100_000)
 	benchDBs(b, func(b *testing.B, d *db.DB) {
 		s := store.New(d)
 		start := time.Now()
@@ -218,7 +233,7 @@ func BenchmarkListPage(b *testing.B) {
 					q.After = &store.Cursor{Time: k.t, ID: k.id}
 				}
 				b.Run(fmt.Sprintf("order=%s/page=%d", o, page), func(b *testing.B) {
-					b.Logf("plan:\n%s", benchExplain(b, d, q))
+					b.Logf("plan:\n%s", benchExplain(b, s, q))
 					for b.Loop() {
 						got, err := s.List(ctx, q)
 						if err != nil {
@@ -234,33 +249,16 @@ func BenchmarkListPage(b *testing.B) {
 	})
 }
 
-// benchExplain is the plan of a List query, as the planner picks it.
-func benchExplain(b *testing.B, d *db.DB, q store.Query) string {
-	query, args, err := store.ListQuery(q)
+// benchExplain is the plan of a List query, as the planner picks it for
+// the store, executed on PostgreSQL.
+func benchExplain(b *testing.B, s *store.Store, q store.Query) string {
+	query, args, err := store.ListQuery(s, q)
 	if err != nil {
 		b.Fatal(err)
 	}
-	prefix := "EXPLAIN QUERY PLAN "
-	if d.Dialect == db.Postgres {
-		prefix = "EXPLAIN (ANALYZE, BUFFERS) "
-	}
-	rs, err := d.QueryContext(ctx, prefix+query, args...)
+	plan, err := store.Explain(ctx, s, true, query, args...)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer rs.Close()
-	cols, _ := rs.Columns()
-	out := query + "\n"
-	for rs.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rs.Scan(ptrs...); err != nil {
-			b.Fatal(err)
-		}
-		out += fmt.Sprintln(vals[len(vals)-1])
-	}
-	return out
+	return query + "\n" + plan
 }

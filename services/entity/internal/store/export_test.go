@@ -1,4 +1,51 @@
 package store
 
-// ListQuery exposes List's SQL to the tests, which check its query plans.
-var ListQuery = listQuery
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/millwright-dev/millwright/services/platform/db"
+)
+
+// What the tests and benchmarks need to check query plans.
+func ListQuery(s *Store, q Query) (string, []any, error) { return s.listQuery(q) }
+
+const LiveRemoteIDsQuery = liveRemoteIDsQuery
+
+// Explain returns the plan of a read as the store runs it (on PostgreSQL,
+// with its planner settings), executed and timed when analyze is set.
+func Explain(ctx context.Context, s *Store, analyze bool, query string, args ...any) (string, error) {
+	prefix := "EXPLAIN QUERY PLAN "
+	if s.db.Dialect == db.Postgres {
+		prefix = "EXPLAIN "
+		if analyze {
+			prefix = "EXPLAIN (ANALYZE, BUFFERS) "
+		}
+	}
+	var b strings.Builder
+	err := s.read(ctx, func(q querier) error {
+		rs, err := q.QueryContext(ctx, prefix+query, args...)
+		if err != nil {
+			return err
+		}
+		defer rs.Close()
+		cols, err := rs.Columns()
+		if err != nil {
+			return err
+		}
+		for rs.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rs.Scan(ptrs...); err != nil {
+				return err
+			}
+			fmt.Fprintln(&b, vals[len(vals)-1]) // the detail, or PostgreSQL's one column
+		}
+		return rs.Err()
+	})
+	return b.String(), err
+}

@@ -49,38 +49,25 @@ func (f Filter) String() string {
 // Empty reports whether the filter selects every record.
 func (f Filter) Empty() bool { return len(f.conds) == 0 }
 
-// sql appends the filter's conditions to a WHERE clause and its arguments.
-func (f Filter) sql(b *strings.Builder, args []any) []any {
-	for _, c := range f.conds {
-		op := c.op
-		if op == "!=" {
-			op = "<>"
-		}
-		if c.column == "status" {
-			args = append(args, c.status)
-			fmt.Fprintf(b, " AND status %s $%d", op, len(args))
-			continue
-		}
-		// The column holds microseconds: compare with the value's
-		// microsecond, minding a sub-microsecond remainder.
-		us := c.at.UnixMicro()
-		if c.at.Sub(time.UnixMicro(us)) != 0 {
-			switch op {
-			case "=":
-				b.WriteString(" AND 1 = 0")
-				continue
-			case "<>":
-				continue
-			case ">", ">=":
-				op = ">"
-			case "<", "<=":
-				op = "<="
-			}
-		}
-		args = append(args, us)
-		fmt.Fprintf(b, " AND %s %s $%d", c.column, op, len(args))
+// micros is a time condition on the column's integer microseconds: the
+// operator and the value, minding a value finer than a microsecond (a
+// column of whole microseconds is never equal to it). The operator is
+// "false" or "true" for a condition that no row, or every row, meets.
+func (c cond) micros() (op string, us int64) {
+	us = c.at.UnixMicro() // rounded down
+	if c.at.Equal(time.UnixMicro(us)) {
+		return c.op, us
 	}
-	return args
+	switch c.op {
+	case "=":
+		return "false", 0
+	case "!=":
+		return "true", 0
+	case ">", ">=":
+		return ">", us
+	default: // <, <=
+		return "<=", us
+	}
 }
 
 // ParseFilter parses a list filter, a subset of AIP-160: conditions joined

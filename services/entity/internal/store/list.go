@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -50,28 +51,59 @@ func (r Row) CursorFor(o Order) Cursor {
 // (ordering column, id) over an index, so every page costs the same
 // whatever its depth.
 func (s *Store) List(ctx context.Context, q Query) ([]Row, error) {
-	query, args, err := listQuery(q)
+	query, args, err := s.listQuery(q)
 	if err != nil {
 		return nil, err
 	}
-	rs, err := s.db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rs.Close()
 	out := make([]Row, 0, min(q.Limit, 1000))
-	for rs.Next() {
-		r, err := scanRow(rs, q.RemoteData)
+	err = s.read(ctx, func(qr querier) error {
+		rs, err := qr.QueryContext(ctx, query, args...)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out = append(out, r)
+		defer rs.Close()
+		for rs.Next() {
+			r, err := scanRow(rs, q.RemoteData)
+			if err != nil {
+				return err
+			}
+			out = append(out, r)
+		}
+		return rs.Err()
+	})
+	if err != nil {
+		return nil, err
 	}
-	return out, rs.Err()
+	return out, nil
 }
 
-// listQuery is List's SQL and arguments.
-func listQuery(q Query) (string, []any, error) {
+// bound is one end of a keyset range: the rows after (or before) the key
+// (t, id), or from (or to) it when not strict.
+type bound struct {
+	set    bool
+	t      int64
+	id     string
+	strict bool
+}
+
+// tighter reports whether b narrows a range more than o, on the side where
+// a greater key (dir 1) or a smaller one (dir -1) is narrower.
+func (b bound) tighter(o bound, dir int) bool {
+	if !o.set {
+		return true
+	}
+	if c := cmp.Or(cmp.Compare(b.t, o.t), strings.Compare(b.id, o.id)); c != 0 {
+		return c == dir
+	}
+	return b.strict && !o.strict
+}
+
+// listQuery is List's SQL and arguments. It reads the index of the order
+// column and only it (SQLite is told so; PostgreSQL has sorts ruled out, see
+// read), from one bound to another: the page token's position and the
+// filter's conditions on the order column, merged, for SQLite's planner
+// takes two ranges on one column for a reason to sort.
+func (s *Store) listQuery(q Query) (string, []any, error) {
 	if q.Limit <= 0 {
 		return "", nil, errors.New("store: limit must be positive")
 	}
@@ -88,21 +120,92 @@ func listQuery(q Query) (string, []any, error) {
 	if q.RemoteData {
 		b.WriteString(`, remote_data`)
 	}
-	b.WriteString(` FROM records WHERE connection_id = $1 AND collection = $2`)
+	b.WriteString(` FROM records`)
+	if s.db.Dialect == db.SQLite {
+		index := "records_created"
+		if col == "update_time" {
+			index = "records_updated"
+		}
+		b.WriteString(` INDEXED BY ` + index)
+	}
+	b.WriteString(` WHERE connection_id = $1 AND collection = $2`)
 	args := []any{q.Connection, q.Collection}
 	if !q.ShowDeleted {
 		b.WriteString(` AND delete_time = 0`)
 	}
-	args = q.Filter.sql(&b, args)
-	cmp, dir := ">", ""
-	if q.OrderBy.Desc {
-		cmp, dir = "<", " DESC"
+
+	// The range of (col, id), from the filter's conditions on col (the
+	// empty id comes before every id) and the page token.
+	var lo, hi bound
+	narrow := func(n bound, dir int) {
+		n.set = true
+		if dir > 0 && n.tighter(lo, 1) {
+			lo = n
+		} else if dir < 0 && n.tighter(hi, -1) {
+			hi = n
+		}
+	}
+	for _, c := range q.Filter.conds {
+		if c.column == "status" {
+			args = append(args, c.status)
+			fmt.Fprintf(&b, ` AND status %s $%d`, sqlOp(c.op), len(args))
+			continue
+		}
+		op, us := c.micros()
+		switch {
+		case op == "false":
+			b.WriteString(` AND 1 = 0`)
+		case op == "true":
+		case c.column != col || op == "!=":
+			args = append(args, us)
+			fmt.Fprintf(&b, ` AND %s %s $%d`, c.column, sqlOp(op), len(args))
+		case op == ">":
+			narrow(bound{t: us + 1}, 1)
+		case op == ">=":
+			narrow(bound{t: us}, 1)
+		case op == "<":
+			narrow(bound{t: us, strict: true}, -1)
+		case op == "<=":
+			narrow(bound{t: us + 1, strict: true}, -1)
+		case op == "=":
+			narrow(bound{t: us}, 1)
+			narrow(bound{t: us + 1, strict: true}, -1)
+		}
 	}
 	if q.After != nil {
-		args = append(args, q.After.Time, q.After.ID)
-		fmt.Fprintf(&b, ` AND (%s, id) %s ($%d, $%d)`, col, cmp, len(args)-1, len(args))
+		dir := 1
+		if q.OrderBy.Desc {
+			dir = -1
+		}
+		narrow(bound{t: q.After.Time, id: q.After.ID, strict: true}, dir)
+	}
+	for _, e := range []struct {
+		b      bound
+		op, eq string
+	}{{lo, ">", ">="}, {hi, "<", "<="}} {
+		if !e.b.set {
+			continue
+		}
+		op := e.eq
+		if e.b.strict {
+			op = e.op
+		}
+		args = append(args, e.b.t, e.b.id)
+		fmt.Fprintf(&b, ` AND (%s, id) %s ($%d, $%d)`, col, op, len(args)-1, len(args))
+	}
+
+	dir := ""
+	if q.OrderBy.Desc {
+		dir = " DESC"
 	}
 	args = append(args, q.Limit)
 	fmt.Fprintf(&b, ` ORDER BY %s%s, id%s LIMIT $%d`, col, dir, dir, len(args))
 	return b.String(), args, nil
+}
+
+func sqlOp(op string) string {
+	if op == "!=" {
+		return "<>"
+	}
+	return op
 }

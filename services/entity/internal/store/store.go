@@ -103,7 +103,7 @@ func params(b *strings.Builder, d db.Dialect, from, n int) {
 }
 
 // in returns a condition "col is one of vals", appending its arguments:
-// = ANY($n) with one array parameter on PostgreSQL, IN ($n, ...) on SQLite.
+// = ANY($n) with one array parameter on PostgreSQL, IN (?, ...) on SQLite.
 func (s *Store) in(col string, vals []string, args []any) (string, []any) {
 	if s.db.Dialect == db.Postgres {
 		args = append(args, vals)
@@ -120,6 +120,43 @@ func (s *Store) in(col string, vals []string, args []any) (string, []any) {
 	return b.String(), args
 }
 
+type querier interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}
+
+// read runs reads that page through an index in its order. On PostgreSQL
+// they run in a transaction that rules out sorting: the planner, when its
+// statistics have not yet seen a connection, thinks its collection holds a
+// row or two, and may sort all of it, for every page, rather than read the
+// index in order.
+func (s *Store) read(ctx context.Context, fn func(q querier) error) error {
+	if s.db.Dialect != db.Postgres {
+		return fn(s.db)
+	}
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := noSort(ctx, tx); err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// noSort rules out sorts for the rest of a PostgreSQL transaction.
+func noSort(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `SELECT set_config('enable_sort', 'off', true), set_config('enable_incremental_sort', 'off', true)`)
+	return err
+}
+
+// key is a row's key.
+type key struct{ connection, collection, id string }
+
 // stored is what Upsert needs to know of a row already stored.
 type stored struct {
 	remoteID string
@@ -127,9 +164,6 @@ type stored struct {
 	created  time.Time
 	deleted  bool
 }
-
-// key is a row's key: its connection, collection and id.
-type key struct{ connection, collection, id string }
 
 // Upsert stores rows, in one transaction, keyed by ID. A row whose ID is new
 // is created (CreateTime = UpdateTime = now). A row whose Hash differs from
@@ -139,7 +173,9 @@ type key struct{ connection, collection, id string }
 // created or changed row after setting its times, so the caller can put the
 // times into Data. It returns the created and the updated rows, with their
 // final times, in input order. An ID given twice in one batch is taken in
-// order: the later row is compared with the earlier one.
+// order: the later row is compared with the earlier one. An ID stored for
+// another remote id (or, on PostgreSQL, another connection or collection)
+// is an error.
 //
 // Upserts of the same rows that run at once on PostgreSQL may both report a
 // row created (the store stays consistent: the last write wins); callers
@@ -149,8 +185,8 @@ func (s *Store) Upsert(ctx context.Context, rows []Row, now time.Time, encode fu
 	if len(rows) == 0 {
 		return nil, nil, nil
 	}
-	// The ids to look up, by connection and collection: a batch is
-	// usually of one collection.
+	// The ids to look up, by connection and collection (a batch is usually
+	// of one collection).
 	type group struct{ connection, collection string }
 	var groups []group
 	ids := map[group][]string{}
@@ -184,7 +220,7 @@ func (s *Store) Upsert(ctx context.Context, rows []Row, now time.Time, encode fu
 	}
 
 	var writes []Row
-	at := map[key]int{} // index in writes of a row written twice
+	at := map[key]int{} // index in writes of a row given twice
 	for _, in := range rows {
 		r := in
 		k := key{r.Connection, r.Collection, r.ID}
@@ -234,7 +270,7 @@ func (s *Store) Upsert(ctx context.Context, rows []Row, now time.Time, encode fu
 		return cmp.Or(strings.Compare(a.Connection, b.Connection), strings.Compare(a.Collection, b.Collection), strings.Compare(a.ID, b.ID))
 	})
 	for start := 0; start < len(writes); start += chunk {
-		if err := write(ctx, tx, s.db.Dialect, writes[start:min(start+chunk, len(writes))]); err != nil {
+		if err := s.write(ctx, tx, writes[start:min(start+chunk, len(writes))]); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -245,49 +281,43 @@ func (s *Store) Upsert(ctx context.Context, rows []Row, now time.Time, encode fu
 }
 
 // lookup adds the stored state of a collection's rows with these ids to
-// known.
+// known. On PostgreSQL it names the ids alone (see the migration), and an
+// id stored for another connection or collection is an error.
 func (s *Store) lookup(ctx context.Context, tx *sql.Tx, connection, collection string, ids []string, known map[key]stored) error {
-	query := `SELECT id, remote_id, hash, create_time, delete_time FROM records WHERE connection_id = $1 AND collection = $2 AND `
-	args := []any{connection, collection}
-	if s.db.Dialect == db.Postgres {
-		// One primary-key probe per id, whatever the statistics say: with
-		// "id = ANY($3)", a table that grew faster than autovacuum
-		// analyzes it (a first sync) gets a plan that reads the whole
-		// collection for every batch, and the prepared statement's generic
-		// plan keeps it. LIMIT 1 keeps the subquery a nested loop.
-		query = `SELECT r.id, r.remote_id, r.hash, r.create_time, r.delete_time FROM unnest($3::text[]) AS k(id),
-			LATERAL (SELECT id, remote_id, hash, create_time, delete_time FROM records
-				WHERE connection_id = $1 AND collection = $2 AND id = k.id LIMIT 1) AS r`
-		args = append(args, ids)
-	} else {
-		var cond string
-		cond, args = s.in("id", ids, args)
-		query += cond
+	query := `SELECT id, connection_id, collection, remote_id, hash, create_time, delete_time FROM records WHERE `
+	var args []any
+	if s.db.Dialect == db.SQLite {
+		query += `connection_id = ? AND collection = ? AND `
+		args = []any{connection, collection}
 	}
-	rs, err := tx.QueryContext(ctx, query, args...)
+	cond, args := s.in("id", ids, args)
+	rs, err := tx.QueryContext(ctx, query+cond, args...)
 	if err != nil {
 		return err
 	}
 	defer rs.Close()
 	for rs.Next() {
-		var id string
+		var k key
 		var st stored
 		var created, deleted int64
-		if err := rs.Scan(&id, &st.remoteID, &st.hash, &created, &deleted); err != nil {
+		if err := rs.Scan(&k.id, &k.connection, &k.collection, &st.remoteID, &st.hash, &created, &deleted); err != nil {
 			return err
 		}
+		if k.connection != connection || k.collection != collection {
+			return fmt.Errorf("store: id %q of %s/%s is stored for %s/%s", k.id, connection, collection, k.connection, k.collection)
+		}
 		st.created, st.deleted = db.Time(created), deleted != 0
-		known[key{connection, collection, id}] = st
+		known[k] = st
 	}
 	return rs.Err()
 }
 
 // write inserts rows, or overwrites the stored ones with the same key but
 // for their create_time.
-func write(ctx context.Context, tx *sql.Tx, d db.Dialect, rows []Row) error {
+func (s *Store) write(ctx context.Context, tx *sql.Tx, rows []Row) error {
 	const cols = 11
 	var b strings.Builder
-	b.Grow(160 + len(rows)*cols*7)
+	b.Grow(300 + len(rows)*cols*7)
 	b.WriteString(`INSERT INTO records (connection_id, collection, id, remote_id, status, create_time, update_time, delete_time, hash, data, remote_data) VALUES `)
 	args := make([]any, 0, len(rows)*cols)
 	for i, r := range rows {
@@ -295,7 +325,7 @@ func write(ctx context.Context, tx *sql.Tx, d db.Dialect, rows []Row) error {
 			b.WriteByte(',')
 		}
 		b.WriteByte('(')
-		params(&b, d, len(args)+1, cols)
+		params(&b, s.db.Dialect, len(args)+1, cols)
 		b.WriteByte(')')
 		var remote any
 		if r.RemoteData != nil {
@@ -304,8 +334,13 @@ func write(ctx context.Context, tx *sql.Tx, d db.Dialect, rows []Row) error {
 		args = append(args, r.Connection, r.Collection, r.ID, r.RemoteID, r.Status,
 			db.Micros(r.CreateTime), db.Micros(r.UpdateTime), int64(0), r.Hash, r.Data, remote)
 	}
-	b.WriteString(` ON CONFLICT (connection_id, collection, id) DO UPDATE SET status = excluded.status, update_time = excluded.update_time,
-		delete_time = 0, hash = excluded.hash, data = excluded.data, remote_data = excluded.remote_data`)
+	if s.db.Dialect == db.Postgres {
+		b.WriteString(` ON CONFLICT (id)`)
+	} else {
+		b.WriteString(` ON CONFLICT (connection_id, collection, id)`)
+	}
+	b.WriteString(` DO UPDATE SET status = excluded.status, update_time = excluded.update_time, delete_time = 0,
+		hash = excluded.hash, data = excluded.data, remote_data = excluded.remote_data`)
 	_, err := tx.ExecContext(ctx, b.String(), args...)
 	return err
 }
@@ -313,9 +348,16 @@ func write(ctx context.Context, tx *sql.Tx, d db.Dialect, rows []Row) error {
 // Get returns one record of a connection's collection, tombstoned or not;
 // ErrNotFound if there is none.
 func (s *Store) Get(ctx context.Context, connection, collection, id string) (Row, error) {
-	r, err := scanRow(s.db.QueryRowContext(ctx, `SELECT `+rowColumns+`, remote_data FROM records WHERE connection_id = $1 AND collection = $2 AND id = $3`,
-		connection, collection, id), true)
-	if errors.Is(err, sql.ErrNoRows) {
+	var sc scanner
+	if s.db.Dialect == db.Postgres {
+		// By id alone (see the migration), then checked.
+		sc = s.db.QueryRowContext(ctx, `SELECT `+rowColumns+`, remote_data FROM records WHERE id = $1`, id)
+	} else {
+		sc = s.db.QueryRowContext(ctx, `SELECT `+rowColumns+`, remote_data FROM records WHERE connection_id = $1 AND collection = $2 AND id = $3`,
+			connection, collection, id)
+	}
+	r, err := scanRow(sc, true)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && (r.Connection != connection || r.Collection != collection)) {
 		return Row{}, ErrNotFound
 	}
 	return r, err
@@ -369,6 +411,9 @@ func (s *Store) Tombstone(ctx context.Context, connection, collection string, re
 	return out, nil
 }
 
+const liveRemoteIDsQuery = `SELECT id, remote_id FROM records
+	WHERE connection_id = $1 AND collection = $2 AND id > $3 AND delete_time = 0 ORDER BY id LIMIT $4`
+
 // LiveRemoteIDs returns the ids and remote ids of a collection's live
 // records, in id order, at most limit of them after afterID ("" for the
 // first page): a stream, page by page, for reconciling deletions.
@@ -376,22 +421,26 @@ func (s *Store) LiveRemoteIDs(ctx context.Context, connection, collection, after
 	if limit <= 0 {
 		return nil, nil, errors.New("store: limit must be positive")
 	}
-	rs, err := s.db.QueryContext(ctx, `SELECT id, remote_id FROM records
-		WHERE connection_id = $1 AND collection = $2 AND id > $3 AND delete_time = 0 ORDER BY id LIMIT $4`,
-		connection, collection, afterID, limit)
+	err = s.read(ctx, func(q querier) error {
+		rs, err := q.QueryContext(ctx, liveRemoteIDsQuery, connection, collection, afterID, limit)
+		if err != nil {
+			return err
+		}
+		defer rs.Close()
+		for rs.Next() {
+			var id, remote string
+			if err := rs.Scan(&id, &remote); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+			remoteIDs = append(remoteIDs, remote)
+		}
+		return rs.Err()
+	})
 	if err != nil {
 		return nil, nil, err
 	}
-	defer rs.Close()
-	for rs.Next() {
-		var id, remote string
-		if err := rs.Scan(&id, &remote); err != nil {
-			return nil, nil, err
-		}
-		ids = append(ids, id)
-		remoteIDs = append(remoteIDs, remote)
-	}
-	return ids, remoteIDs, rs.Err()
+	return ids, remoteIDs, nil
 }
 
 // Count returns the number of live records of a collection. It counts them,
@@ -410,18 +459,16 @@ func (s *Store) DeleteConnection(ctx context.Context, connection string, batch i
 	if batch <= 0 {
 		batch = 1000
 	}
-	var total int64
-	// A batch of the connection's rows, by their physical address.
+	// A batch of the connection's rows, by their physical address, found
+	// through an index (on PostgreSQL, whose statistics may think the
+	// connection most of the table, sequential scans are ruled out).
 	del := `DELETE FROM records WHERE rowid IN (SELECT rowid FROM records WHERE connection_id = $1 LIMIT $2)`
 	if s.db.Dialect == db.Postgres {
 		del = `DELETE FROM records WHERE ctid = ANY(ARRAY(SELECT ctid FROM records WHERE connection_id = $1 LIMIT $2))`
 	}
+	var total int64
 	for {
-		res, err := s.db.ExecContext(ctx, del, connection, batch)
-		if err != nil {
-			return total, err
-		}
-		n, err := res.RowsAffected()
+		n, err := s.deleteBatch(ctx, del, connection, batch)
 		if err != nil {
 			return total, err
 		}
@@ -432,4 +479,26 @@ func (s *Store) DeleteConnection(ctx context.Context, connection string, batch i
 	}
 	_, err := s.db.ExecContext(ctx, `DELETE FROM idempotency WHERE connection_id = $1`, connection)
 	return total, err
+}
+
+func (s *Store) deleteBatch(ctx context.Context, del, connection string, batch int) (int64, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	if s.db.Dialect == db.Postgres {
+		if _, err := tx.ExecContext(ctx, `SELECT set_config('enable_seqscan', 'off', true)`); err != nil {
+			return 0, err
+		}
+	}
+	res, err := tx.ExecContext(ctx, del, connection, batch)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, err
+	}
+	return n, tx.Commit()
 }

@@ -2,11 +2,11 @@
 -- The synced records of every connection, in the unified model. Times are
 -- UTC microseconds; 0 means unset.
 --
--- The key is (connection_id, collection, id), not id alone, though ids are
--- unique: the entity service derives an id from its connection, collection
--- and remote id. Ids are hashes, so an index on them takes each insert to a
--- random page; one such index, not two, keeps a sync's writes fast. It
--- serves Upsert, Get and LiveRemoteIDs.
+-- Ids are hashes the entity service derives from (connection, collection,
+-- remote id), so they are unique though the key is (connection_id,
+-- collection, id): each connection's rows then sit together in the key's
+-- index, and a sync writes few of its pages. (PostgreSQL's table is keyed by
+-- id alone; see its migration.)
 CREATE TABLE records (
     connection_id TEXT NOT NULL,
     collection    TEXT NOT NULL,
@@ -21,7 +21,7 @@ CREATE TABLE records (
     remote_data   BLOB,
     PRIMARY KEY (connection_id, collection, id)
 );
--- Tombstone by the system's key; DeleteConnection by connection.
+-- Tombstone by the system's key.
 CREATE UNIQUE INDEX records_remote ON records (connection_id, collection, remote_id);
 -- List pages by keyset: each page is a range scan of one of these.
 CREATE INDEX records_created ON records (connection_id, collection, create_time, id);
