@@ -2,7 +2,6 @@ package maintainx
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -276,14 +275,6 @@ func (c *Connector) SetStatus(ctx context.Context, cfg connector.Config, collect
 	return c.Get(ctx, cfg, collection, id(n))
 }
 
-// hopHeaders are headers of one hop or of authentication, which a
-// passthrough neither forwards nor returns.
-var hopHeaders = map[string]bool{
-	"Connection": true, "Keep-Alive": true, "Proxy-Authenticate": true, "Proxy-Authorization": true, "Te": true,
-	"Trailer": true, "Transfer-Encoding": true, "Upgrade": true, "Host": true, "Content-Length": true,
-	"Authorization": true, "Cookie": true, "Set-Cookie": true, "X-Organization-Id": true,
-}
-
 // Passthrough calls MaintainX's own API with the connection's key and
 // returns its answer as it is; only transport failures are errors.
 func (c *Connector) Passthrough(ctx context.Context, cfg connector.Config, req connector.PassthroughRequest) (connector.PassthroughResponse, error) {
@@ -291,44 +282,13 @@ func (c *Connector) Passthrough(ctx context.Context, cfg connector.Config, req c
 	if err != nil {
 		return connector.PassthroughResponse{}, err
 	}
-	u, err := connector.ResolvePath(s.base.String(), req.Path)
+	hr, err := connector.NewPassthroughRequest(ctx, s.base.String(), req, "X-Organization-Id")
 	if err != nil {
-		return connector.PassthroughResponse{}, rejected("path", err.Error())
-	}
-	q := u.Query()
-	for k, v := range req.Query {
-		q.Set(k, v)
-	}
-	u.RawQuery = q.Encode()
-	method := strings.ToUpper(req.Method)
-	if method == "" {
-		method = http.MethodGet
-	}
-	var body io.Reader
-	if req.Body != "" {
-		body = strings.NewReader(req.Body)
-	}
-	hr, err := http.NewRequestWithContext(ctx, method, u.String(), body)
-	if err != nil {
-		return connector.PassthroughResponse{}, rejected("method", err.Error())
-	}
-	for k, v := range req.Headers {
-		if !hopHeaders[http.CanonicalHeaderKey(k)] {
-			hr.Header.Set(k, v)
-		}
-	}
-	if req.Body != "" && hr.Header.Get("Content-Type") == "" {
-		hr.Header.Set("Content-Type", "application/json")
+		return connector.PassthroughResponse{}, err
 	}
 	resp, data, err := s.send(ctx, hr)
 	if err != nil {
 		return connector.PassthroughResponse{}, err
 	}
-	out := connector.PassthroughResponse{StatusCode: resp.StatusCode, Headers: map[string]string{}, Body: string(data)}
-	for k, v := range resp.Header {
-		if !hopHeaders[k] {
-			out.Headers[k] = strings.Join(v, ", ")
-		}
-	}
-	return out, nil
+	return connector.PassthroughAnswer(resp, data, "X-Organization-Id"), nil
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,8 +23,10 @@ func benchDBs(b *testing.B, fn func(b *testing.B, d *db.DB)) {
 		d := dbtest.SQLite(b, store.Migrations)
 		if os.Getenv("EXP_ONECONN") != "" {
 			d.SetMaxOpenConns(1)
-			if _, err := d.Exec("PRAGMA cache_size = " + os.Getenv("EXP_ONECONN")); err != nil {
-				b.Fatal(err)
+			for _, p := range strings.Split(os.Getenv("EXP_ONECONN"), ";") {
+				if _, err := d.Exec("PRAGMA " + p); err != nil {
+					b.Fatal(err)
+				}
 			}
 		}
 		fn(b, d)
