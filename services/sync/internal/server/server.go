@@ -75,10 +75,10 @@ type caller struct {
 	disconnected bool
 }
 
-// authorize checks the caller may use the connection. The auth interceptor
-// already checked it for requests with a top-level connection field; for
-// the others (UpdateSyncSettings names it inside sync_settings), it asks the
-// connection service the same question. Internal callers may use every
+// authorize returns the caller of a request about a connection. The auth
+// interceptor has already asked the connection service whether the
+// credential may use the request's connection (a top-level field, or the
+// resource's, as in UpdateSyncSettings); internal callers may use every
 // connection.
 func (s *Server) authorize(ctx context.Context, connection string) (caller, error) {
 	p, ok := auth.From(ctx)
@@ -90,18 +90,7 @@ func (s *Server) authorize(ctx context.Context, connection string) (caller, erro
 	}
 	c := p.Connection
 	if c == nil || c.GetId() != connection {
-		cred, ok := auth.Bearer(ctx)
-		if !ok {
-			return caller{}, apierr.New(apierr.InvalidToken, "missing or invalid credential")
-		}
-		resp, err := s.connections.Authenticate(ctx, &connectionv1.AuthenticateRequest{Credential: cred, Connection: connection})
-		if err != nil {
-			return caller{}, err
-		}
-		if resp.GetConnection().GetId() != connection {
-			return caller{}, apierr.New(apierr.PermissionDenied, "the credential may not use connection %q", connection).With("connection", connection)
-		}
-		c, p.Account = resp.GetConnection(), resp.GetAccount()
+		return caller{}, apierr.New(apierr.PermissionDenied, "the credential may not use connection %q", connection).With("connection", connection)
 	}
 	return caller{connection: connection, account: p.Account, disconnected: c.GetStatus() == connectionv1.Connection_DISCONNECTED}, nil
 }
