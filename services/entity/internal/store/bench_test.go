@@ -8,7 +8,6 @@ import (
 	"os"
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -19,18 +18,7 @@ import (
 
 // benchDBs runs a benchmark on SQLite and on PostgreSQL.
 func benchDBs(b *testing.B, fn func(b *testing.B, d *db.DB)) {
-	b.Run("sqlite", func(b *testing.B) {
-		d := dbtest.SQLite(b, store.Migrations)
-		if os.Getenv("EXP_ONECONN") != "" {
-			d.SetMaxOpenConns(1)
-			for _, p := range strings.Split(os.Getenv("EXP_ONECONN"), ";") {
-				if _, err := d.Exec("PRAGMA " + p); err != nil {
-					b.Fatal(err)
-				}
-			}
-		}
-		fn(b, d)
-	})
+	b.Run("sqlite", func(b *testing.B) { fn(b, dbtest.SQLite(b, store.Migrations)) })
 	b.Run("postgres", func(b *testing.B) { fn(b, dbtest.Postgres(b, store.Migrations)) })
 }
 

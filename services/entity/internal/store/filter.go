@@ -232,7 +232,7 @@ func (p *parser) parse() (Filter, error) {
 			if p.peek().kind == tEOF {
 				return Filter{}, filterError("expected a condition after AND at position %d, got the end of the filter", p.peek().pos)
 			}
-		case t.kind == tWord && (t.text == "OR" || strings.EqualFold(t.text, "OR")):
+		case t.kind == tWord && strings.EqualFold(t.text, "OR"):
 			return Filter{}, filterError("unsupported operator %q at position %d: only AND is supported", t.text, t.pos)
 		case t.kind == tWord && strings.EqualFold(t.text, "AND"):
 			return Filter{}, filterError("unexpected %q at position %d: AND is written in upper case", t.text, t.pos)

@@ -49,7 +49,9 @@ func (r Row) CursorFor(o Order) Cursor {
 // List returns a page of records: those of q's collection that its filter
 // selects, after q.After in its order. Pages use keyset pagination on
 // (ordering column, id) over an index, so every page costs the same
-// whatever its depth.
+// whatever its depth. Conditions on the order column bound the range read;
+// the others (status, the other time column) and tombstones are checked row
+// by row, so a page costs more where few rows meet them.
 func (s *Store) List(ctx context.Context, q Query) ([]Row, error) {
 	query, args, err := s.listQuery(q)
 	if err != nil {

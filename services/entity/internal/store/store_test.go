@@ -174,6 +174,32 @@ func TestUpsert(t *testing.T) {
 			t.Errorf("repeated id: stored %q, want the last row", got.Data)
 		}
 
+		// A stored row given twice, changed each time: updated twice, the
+		// last one stored.
+		created, updated = upsert(t, s, t2, rec("d", "delta 2"), rec("d", "delta 3"))
+		if got := remoteIDs(updated); len(created) != 0 || !slices.Equal(got, []string{"d", "d"}) {
+			t.Errorf("stored row twice: created %v, updated %v; want [], [d d]", remoteIDs(created), got)
+		}
+		if got := get(t, s, "d"); string(got.Data) != string(encoded("delta 3", t1, t2)) {
+			t.Errorf("stored row twice: stored %q, want the last row", got.Data)
+		}
+
+		// A batch that breaks a constraint (two ids for one remote id)
+		// writes nothing, and the store goes on.
+		twin := rec("x", "xray")
+		twin.ID = id("x2")
+		if _, _, err := s.Upsert(ctx, []store.Row{rec("w", "whiskey"), rec("x", "xray"), twin}, t3, nil); err == nil {
+			t.Error("two ids for one remote id: no error")
+		}
+		for _, remote := range []string{"w", "x"} {
+			if _, err := s.Get(ctx, "conn_a", "workOrders", id(remote)); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("after a failed batch, %s: %v, want ErrNotFound", remote, err)
+			}
+		}
+		if c, _, err := s.Upsert(ctx, []store.Row{rec("w", "whiskey")}, t3, nil); err != nil || len(c) != 1 {
+			t.Errorf("upsert after a failed batch: %v, %v", remoteIDs(c), err)
+		}
+
 		// An encode error writes nothing.
 		boom := errors.New("boom")
 		_, _, err = s.Upsert(ctx, []store.Row{rec("f", "fox"), rec("a", "alpha 2")}, t3, func(r *store.Row) error {
