@@ -233,6 +233,11 @@ func decode[M proto.Message](col *model.Collection, r store.Row, full bool) (M, 
 	if err := proto.Unmarshal(r.Data, m); err != nil {
 		return zero, err
 	}
+	// The row's times are the truth: a tombstone changes them without
+	// rewriting the record.
+	model.SetTime(m, model.FieldCreateTime, r.CreateTime)
+	model.SetTime(m, model.FieldUpdateTime, r.UpdateTime)
+	model.SetTime(m, model.FieldDeleteTime, r.DeleteTime)
 	if full && len(r.RemoteData) > 0 {
 		st := &structpb.Struct{}
 		if err := st.UnmarshalJSON(r.RemoteData); err != nil {
