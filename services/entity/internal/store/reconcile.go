@@ -2,10 +2,13 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 )
 
-// MarkSeen remembers that a reconciling run saw records (by id).
+// MarkSeen remembers that a reconciling run saw records (by id), five
+// hundred per statement.
 func (s *Store) MarkSeen(ctx context.Context, connection, collection, run string, ids []string) error {
 	if len(ids) == 0 {
 		return nil
@@ -15,9 +18,21 @@ func (s *Store) MarkSeen(ctx context.Context, connection, collection, run string
 		return err
 	}
 	defer tx.Rollback()
-	for _, id := range ids {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO seen (connection_id, collection, run, id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-			connection, collection, run, id); err != nil {
+	for len(ids) > 0 {
+		batch := ids[:min(len(ids), 500)]
+		ids = ids[len(batch):]
+		var q strings.Builder
+		q.WriteString(`INSERT INTO seen (connection_id, collection, run, id) VALUES `)
+		args := []any{connection, collection, run}
+		for i, id := range batch {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			fmt.Fprintf(&q, "($1, $2, $3, $%d)", i+4)
+			args = append(args, id)
+		}
+		q.WriteString(` ON CONFLICT DO NOTHING`)
+		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
 			return err
 		}
 	}
