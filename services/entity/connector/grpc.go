@@ -126,11 +126,13 @@ func NewClient(ctx context.Context, rpc connectorv1.ConnectorServiceClient) (Con
 
 func (c *client) Describe() *entityv1.System { return c.system }
 
-// fail classifies an error of a call: a caller's deadline that passed while
-// the connector waited for the system means the system was too slow.
-func (c *client) fail(ctx context.Context, err error) error {
-	if err != nil && ctx.Err() != nil && status.Code(err) == codes.DeadlineExceeded {
-		return Unreachable(c.system.GetDisplayName(), ctx.Err())
+// fail classifies an error of a call: a deadline that passed while the
+// connector waited for the system means the system was too slow. (gRPC may
+// report the deadline a moment before the context itself is done, so the
+// code decides, not ctx.Err.)
+func (c *client) fail(_ context.Context, err error) error {
+	if err != nil && status.Code(err) == codes.DeadlineExceeded {
+		return Unreachable(c.system.GetDisplayName(), context.DeadlineExceeded)
 	}
 	return err
 }
