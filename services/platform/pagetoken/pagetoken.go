@@ -62,3 +62,15 @@ func PageSize(requested, def, max int32) (int, error) {
 	}
 	return int(requested), nil
 }
+
+// Page trims rows, fetched with a limit of size+1, to one page and returns
+// the next page's token (the cursor of the page's last row, sealed for
+// scope), or "" when rows is the last page.
+func Page[R, C any](c Codec, scope string, rows []R, size int, cursor func(R) C) ([]R, string, error) {
+	if len(rows) <= size {
+		return rows, "", nil
+	}
+	rows = rows[:size]
+	next, err := c.Encode(scope, cursor(rows[size-1]))
+	return rows, next, err
+}

@@ -189,14 +189,12 @@ func (s *Server) ListConnections(ctx context.Context, req *connectionv1.ListConn
 	if err != nil {
 		return nil, err
 	}
-	resp := &connectionv1.ListConnectionsResponse{}
-	for i, c := range rows {
-		if i == size {
-			if resp.NextPageToken, err = s.pages.Encode(scope, connectionCursor{Before: rows[size-1].ID}); err != nil {
-				return nil, err
-			}
-			break
-		}
+	rows, next, err := pagetoken.Page(s.pages, scope, rows, size, func(c store.Connection) connectionCursor { return connectionCursor{Before: c.ID} })
+	if err != nil {
+		return nil, err
+	}
+	resp := &connectionv1.ListConnectionsResponse{NextPageToken: next}
+	for _, c := range rows {
 		resp.Connections = append(resp.Connections, connectionProto(c))
 	}
 	return resp, nil
@@ -227,14 +225,12 @@ func (s *Server) ListEvents(ctx context.Context, req *connectionv1.ListEventsReq
 	if err != nil {
 		return nil, err
 	}
-	resp := &connectionv1.ListEventsResponse{}
-	for i, e := range rows {
-		if i == size {
-			if resp.NextPageToken, err = s.pages.Encode(scope, eventCursor{After: rows[size-1].Seq}); err != nil {
-				return nil, err
-			}
-			break
-		}
+	rows, next, err := pagetoken.Page(s.pages, scope, rows, size, func(e store.Event) eventCursor { return eventCursor{After: e.Seq} })
+	if err != nil {
+		return nil, err
+	}
+	resp := &connectionv1.ListEventsResponse{NextPageToken: next}
+	for _, e := range rows {
 		ev, err := eventProto(e)
 		if err != nil {
 			return nil, err

@@ -170,14 +170,12 @@ func (s *Server) ListWebhookEndpoints(ctx context.Context, req *connectionv1.Lis
 	if err != nil {
 		return nil, err
 	}
-	resp := &connectionv1.ListWebhookEndpointsResponse{}
-	for i, ep := range rows {
-		if i == size {
-			if resp.NextPageToken, err = s.pages.Encode(scope, endpointCursor{Before: rows[size-1].ID}); err != nil {
-				return nil, err
-			}
-			break
-		}
+	rows, next, err := pagetoken.Page(s.pages, scope, rows, size, func(ep store.WebhookEndpoint) endpointCursor { return endpointCursor{Before: ep.ID} })
+	if err != nil {
+		return nil, err
+	}
+	resp := &connectionv1.ListWebhookEndpointsResponse{NextPageToken: next}
+	for _, ep := range rows {
 		resp.WebhookEndpoints = append(resp.WebhookEndpoints, endpointProto(ep))
 	}
 	return resp, nil
@@ -265,14 +263,12 @@ func (s *Server) ListWebhookDeliveries(ctx context.Context, req *connectionv1.Li
 	if err != nil {
 		return nil, err
 	}
-	resp := &connectionv1.ListWebhookDeliveriesResponse{}
-	for i, d := range rows {
-		if i == size {
-			if resp.NextPageToken, err = s.pages.Encode(scope, deliveryCursor{Before: rows[size-1].EventSeq}); err != nil {
-				return nil, err
-			}
-			break
-		}
+	rows, next, err := pagetoken.Page(s.pages, scope, rows, size, func(d store.WebhookDelivery) deliveryCursor { return deliveryCursor{Before: d.EventSeq} })
+	if err != nil {
+		return nil, err
+	}
+	resp := &connectionv1.ListWebhookDeliveriesResponse{NextPageToken: next}
+	for _, d := range rows {
 		resp.WebhookDeliveries = append(resp.WebhookDeliveries, deliveryProto(d))
 	}
 	return resp, nil

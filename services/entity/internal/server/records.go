@@ -125,13 +125,12 @@ func list[M proto.Message](ctx context.Context, s *Server, collection string, re
 	if err != nil {
 		return nil, "", err
 	}
-	var next string
-	if len(rows) > size {
-		rows = rows[:size]
-		c := rows[size-1].CursorFor(order)
-		if next, err = s.pages.Encode(scope, listCursor{Store: &c}); err != nil {
-			return nil, "", err
-		}
+	rows, next, err := pagetoken.Page(s.pages, scope, rows, size, func(r store.Row) listCursor {
+		c := r.CursorFor(order)
+		return listCursor{Store: &c}
+	})
+	if err != nil {
+		return nil, "", err
 	}
 	out := make([]M, 0, len(rows))
 	for _, r := range rows {

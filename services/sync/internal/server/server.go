@@ -399,14 +399,12 @@ func (s *Server) ListSyncRuns(ctx context.Context, req *syncv1.ListSyncRunsReque
 	if err != nil {
 		return nil, err
 	}
-	resp := &syncv1.ListSyncRunsResponse{}
-	for i, r := range rows {
-		if i == size {
-			if resp.NextPageToken, err = s.pages.Encode(scope, runCursor{Before: rows[size-1].ID}); err != nil {
-				return nil, err
-			}
-			break
-		}
+	rows, next, err := pagetoken.Page(s.pages, scope, rows, size, func(r store.Run) runCursor { return runCursor{Before: r.ID} })
+	if err != nil {
+		return nil, err
+	}
+	resp := &syncv1.ListSyncRunsResponse{NextPageToken: next}
+	for _, r := range rows {
 		resp.SyncRuns = append(resp.SyncRuns, runProto(r))
 	}
 	return resp, nil
