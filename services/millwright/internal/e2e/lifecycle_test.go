@@ -132,7 +132,7 @@ func TestMaximoEndToEnd(t *testing.T) {
 		}
 		remote := field(jsonBody(t, body1), "purchase_order", "remote_id").(string)
 		ponum := remote[strings.LastIndex(remote, "/")+1:]
-		found := simulatorGet(t, simBase, apiKey(t, s, id), "/maximo/api/os/mxapipo?lean=1&collectioncount=1&oslc.select=ponum&oslc.where="+urlQuery(`ponum="`+ponum+`"`))
+		found := simulatorGet(t, simBase, simulatorKey(t), "/maximo/api/os/mxapipo?lean=1&collectioncount=1&oslc.select=ponum&oslc.where="+urlQuery(`ponum="`+ponum+`"`))
 		if n := field(found, "responseInfo", "totalCount"); n != float64(1) {
 			t.Errorf("the simulator holds %v purchase orders %s, want 1", n, ponum)
 		}
@@ -401,9 +401,9 @@ func urlQuery(s string) string {
 	return strings.NewReplacer(" ", "%20", `"`, "%22", "=", "%3D").Replace(s)
 }
 
-// apiKey returns the simulator's API key: dev's simulator has the default
-// plant, whose key the `simulate` command prints.
-func apiKey(t *testing.T, s *stack, _ string) string {
+// simulatorKey returns the Maximo simulator's API key: dev's simulator has
+// the default plant, whose key the `simulate` command prints.
+func simulatorKey(t *testing.T) string {
 	t.Helper()
 	out, err := runCommand(binary, "simulate", "maximo", "--addr", "127.0.0.1:0")
 	if err != nil && !strings.Contains(out, "api_key") {
