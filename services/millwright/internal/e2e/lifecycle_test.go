@@ -116,10 +116,23 @@ func TestMaximoEndToEnd(t *testing.T) {
 	hooks.secret = field(jsonBody(t, body), "webhook_endpoint", "secret").(string)
 
 	t.Run("create a purchase order idempotently", func(t *testing.T) {
-		_, body := do(t, "GET", gw+"/v1/connections/"+id+"/vendors?page_size=1", s.Key, "")
-		vendor := items(jsonBody(t, body), "vendors")[0]["id"].(string)
-		_, body = do(t, "GET", gw+"/v1/connections/"+id+"/parts?page_size=1", s.Key, "")
-		part := items(jsonBody(t, body), "parts")[0]["id"].(string)
+		// An active vendor and an active part: Maximo refuses obsolete items.
+		var vendor, part string
+		_, body := do(t, "GET", gw+"/v1/connections/"+id+"/vendors?page_size=100", s.Key, "")
+		for _, v := range items(jsonBody(t, body), "vendors") {
+			if v["active"] == true && vendor == "" {
+				vendor = v["id"].(string)
+			}
+		}
+		_, body = do(t, "GET", gw+"/v1/connections/"+id+"/parts?page_size=100", s.Key, "")
+		for _, p := range items(jsonBody(t, body), "parts") {
+			if field(p, "custom_fields", "status") == "ACTIVE" && part == "" {
+				part = p["id"].(string)
+			}
+		}
+		if vendor == "" || part == "" {
+			t.Fatalf("no active vendor (%q) or part (%q) in the first page", vendor, part)
+		}
 		po := fmt.Sprintf(`{"vendor_id":%q,"description":"E2E bearings","currency_code":"USD","line_items":[{"part_id":%q,"quantity":"4","unit_price":{"currency_code":"USD","amount":"12.50"}}]}`, vendor, part)
 		resp1, body1 := do(t, "POST", gw+"/v1/connections/"+id+"/purchaseOrders", s.Key, po, "Idempotency-Key", "e2e-po-1")
 		if resp1.StatusCode != 200 {
