@@ -286,6 +286,7 @@ func partFrom(m *rec, a *account) *entityv1.Part {
 		Name:          m.str("name"),
 		UnitOfMeasure: m.str("unitCode"),
 		UnitCost:      a.money(m.int("locationID"), price, ok),
+		Active:        true, // Limble parts have no status
 	}
 }
 

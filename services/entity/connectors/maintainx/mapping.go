@@ -298,7 +298,8 @@ func money(cur string, v *float64) *entityv1.Money {
 
 func partFrom(p *partJSON, cur string) *entityv1.Part {
 	return &entityv1.Part{Number: text(p.Barcode), Name: p.Name, Description: text(p.Description),
-		UnitCost: money(cur, p.UnitCost), CustomFields: custom(p.ExtraFields, nil)}
+		UnitCost: money(cur, p.UnitCost), CustomFields: custom(p.ExtraFields, nil),
+		Active: true} // MaintainX parts have no status
 }
 
 func qty(n *int64) string {

@@ -240,6 +240,7 @@ func partFrom(m member, _ *env) *entityv1.Part {
 		Name:          m.str("description"),
 		Description:   m.str("description_longdescription"),
 		UnitOfMeasure: m.str("issueunit"),
+		Active:        m.str("status") == "ACTIVE", // PLANNING, PENDOBS and OBSOLETE items cannot be ordered
 	}
 }
 

@@ -118,7 +118,7 @@ func TestReadMappings(t *testing.T) {
 			member:   `{"itemnum":"100012","itemsetid":"ITEMSET","description":"Bearing 6204","status":"ACTIVE","orderunit":"BOX","issueunit":"EACH","commoditygroup":"BRG","itemtype":"ITEM"}`,
 			remoteID: "100012",
 			want: &entityv1.Part{CustomFields: custom("status", "ACTIVE", "orderunit", "BOX", "commoditygroup", "BRG", "itemtype", "ITEM"),
-				Number: "100012", Name: "Bearing 6204", UnitOfMeasure: "EACH"},
+				Number: "100012", Name: "Bearing 6204", UnitOfMeasure: "EACH", Active: true},
 		},
 		{
 			name: "inventory", collection: model.InventoryLevels,

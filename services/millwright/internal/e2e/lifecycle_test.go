@@ -126,7 +126,7 @@ func TestMaximoEndToEnd(t *testing.T) {
 		}
 		_, body = do(t, "GET", gw+"/v1/connections/"+id+"/parts?page_size=100", s.Key, "")
 		for _, p := range items(jsonBody(t, body), "parts") {
-			if field(p, "custom_fields", "status") == "ACTIVE" && part == "" {
+			if p["active"] == true && part == "" {
 				part = p["id"].(string)
 			}
 		}

@@ -1311,7 +1311,10 @@ type Part struct {
 	// The manufacturer.
 	Manufacturer string `protobuf:"bytes,14,opt,name=manufacturer,proto3" json:"manufacturer,omitempty"`
 	// The standard unit cost.
-	UnitCost      *Money `protobuf:"bytes,15,opt,name=unit_cost,json=unitCost,proto3" json:"unit_cost,omitempty"`
+	UnitCost *Money `protobuf:"bytes,15,opt,name=unit_cost,json=unitCost,proto3" json:"unit_cost,omitempty"`
+	// Whether the part can be ordered and issued; systems without a part
+	// status report every part active.
+	Active        bool `protobuf:"varint,16,opt,name=active,proto3" json:"active,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1449,6 +1452,13 @@ func (x *Part) GetUnitCost() *Money {
 		return x.UnitCost
 	}
 	return nil
+}
+
+func (x *Part) GetActive() bool {
+	if x != nil {
+		return x.Active
+	}
+	return false
 }
 
 // The stock of one part at one location.
@@ -2433,7 +2443,7 @@ const file_millwright_entity_v1_records_proto_rawDesc = "" +
 	"\x04SITE\x10\x01\x12\b\n" +
 	"\x04AREA\x10\x02\x12\r\n" +
 	"\tSTOREROOM\x10\x03\x12\t\n" +
-	"\x05OTHER\x10\x04\"\xc8\x05\n" +
+	"\x05OTHER\x10\x04\"\xe0\x05\n" +
 	"\x04Part\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12 \n" +
 	"\tremote_id\x18\x02 \x01(\tB\x03\xe0A\x03R\bremoteId\x12#\n" +
@@ -2456,7 +2466,8 @@ const file_millwright_entity_v1_records_proto_rawDesc = "" +
 	"\vdescription\x18\f \x01(\tR\vdescription\x12&\n" +
 	"\x0funit_of_measure\x18\r \x01(\tR\runitOfMeasure\x12\"\n" +
 	"\fmanufacturer\x18\x0e \x01(\tR\fmanufacturer\x128\n" +
-	"\tunit_cost\x18\x0f \x01(\v2\x1b.millwright.entity.v1.MoneyR\bunitCost\"\xc4\x06\n" +
+	"\tunit_cost\x18\x0f \x01(\v2\x1b.millwright.entity.v1.MoneyR\bunitCost\x12\x16\n" +
+	"\x06active\x18\x10 \x01(\bR\x06active\"\xc4\x06\n" +
 	"\x0eInventoryLevel\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12 \n" +
 	"\tremote_id\x18\x02 \x01(\tB\x03\xe0A\x03R\bremoteId\x12#\n" +
