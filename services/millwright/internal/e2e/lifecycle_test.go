@@ -48,7 +48,9 @@ func field(m map[string]any, path ...string) any {
 	return v
 }
 
-func items(m map[string]any, key string) []map[string]any {
+// items returns the objects of an array field of a decoded JSON object.
+func items(v any, key string) []map[string]any {
+	m, _ := v.(map[string]any)
 	raw, _ := m[key].([]any)
 	out := make([]map[string]any, 0, len(raw))
 	for _, r := range raw {
