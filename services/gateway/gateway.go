@@ -17,12 +17,14 @@ import (
 	"google.golang.org/grpc"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 
 	connectionv1 "github.com/millwright-dev/millwright/gen/go/millwright/connection/v1"
 	entityv1 "github.com/millwright-dev/millwright/gen/go/millwright/entity/v1"
 	syncv1 "github.com/millwright-dev/millwright/gen/go/millwright/sync/v1"
 	"github.com/millwright-dev/millwright/gen/openapi"
 	"github.com/millwright-dev/millwright/services/platform/grpcclient"
+	"github.com/millwright-dev/millwright/services/platform/pbjson"
 	"github.com/millwright-dev/millwright/services/platform/requestid"
 )
 
@@ -42,10 +44,21 @@ type Config struct {
 
 // marshaler writes and reads JSON with the proto field names
 // (`display_name`), emits unset fields, and refuses unknown fields.
-var marshaler = &runtime.HTTPBodyMarshaler{Marshaler: &runtime.JSONPb{
-	MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true},
+var marshaler = &runtime.HTTPBodyMarshaler{Marshaler: jsonMarshaler{&runtime.JSONPb{
+	MarshalOptions:   pbjson.Options,
 	UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
-}}
+}}}
+
+// jsonMarshaler encodes messages with pbjson, which writes what protojson
+// writes, faster; the rest is runtime.JSONPb's.
+type jsonMarshaler struct{ *runtime.JSONPb }
+
+func (j jsonMarshaler) Marshal(v any) ([]byte, error) {
+	if m, ok := v.(proto.Message); ok {
+		return pbjson.Marshal(m)
+	}
+	return j.JSONPb.Marshal(v)
+}
 
 // Gateway is the REST gateway.
 type Gateway struct {

@@ -5,13 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 
-	"google.golang.org/protobuf/encoding/protojson"
-
 	connectionv1 "github.com/millwright-dev/millwright/gen/go/millwright/connection/v1"
 	"github.com/millwright-dev/millwright/services/connection/internal/store"
 	"github.com/millwright-dev/millwright/services/platform/apierr"
 	"github.com/millwright-dev/millwright/services/platform/db"
 	"github.com/millwright-dev/millwright/services/platform/ids"
+	"github.com/millwright-dev/millwright/services/platform/pbjson"
 )
 
 // Internal is the connection service's internal API, for the other services.
@@ -62,7 +61,7 @@ func (s Internal) RecordEvents(ctx context.Context, req *connectionv1.RecordEven
 		}
 		data := "{}"
 		if e.GetData() != nil {
-			b, err := protojson.Marshal(e.GetData())
+			b, err := pbjson.Marshal(e.GetData())
 			if err != nil {
 				return nil, err
 			}

@@ -19,6 +19,7 @@ import (
 	"github.com/millwright-dev/millwright/services/platform/auth"
 	"github.com/millwright-dev/millwright/services/platform/db"
 	"github.com/millwright-dev/millwright/services/platform/pagetoken"
+	"github.com/millwright-dev/millwright/services/platform/pbjson"
 )
 
 // target is a connection the request may use, with its system.
@@ -292,7 +293,7 @@ func (s *Server) ingest(ctx context.Context, connection string, col *model.Colle
 		}
 		var raw []byte
 		if r.GetRemoteData() != nil {
-			if raw, err = r.GetRemoteData().MarshalJSON(); err != nil {
+			if raw, err = pbjson.Marshal(r.GetRemoteData()); err != nil {
 				return changes{}, err
 			}
 		}
