@@ -322,7 +322,11 @@ func (s *Server) ingest(ctx context.Context, connection string, col *model.Colle
 	}
 	var gone []store.Row
 	if len(deleted) > 0 {
-		if gone, err = s.store.Tombstone(ctx, connection, col.Name, deleted, now); err != nil {
+		ids := make([]string, len(deleted))
+		for i, remote := range deleted {
+			ids[i] = col.ID(connection, remote)
+		}
+		if gone, err = s.store.Tombstone(ctx, connection, col.Name, ids, now); err != nil {
 			return changes{}, err
 		}
 	}

@@ -42,35 +42,35 @@ func (s *Store) MarkSeen(ctx context.Context, connection, collection, run string
 // TombstoneUnseen tombstones the live records of a collection that run did
 // not see, returns them, and forgets the run.
 func (s *Store) TombstoneUnseen(ctx context.Context, connection, collection, run string, now time.Time) ([]Row, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT r.remote_id FROM records r
+	rows, err := s.db.QueryContext(ctx, `SELECT r.id FROM records r
 		WHERE r.connection_id = $1 AND r.collection = $2 AND r.delete_time = 0
 		AND NOT EXISTS (SELECT 1 FROM seen s WHERE s.connection_id = $1 AND s.collection = $2 AND s.run = $3 AND s.id = r.id)`,
 		connection, collection, run)
 	if err != nil {
 		return nil, err
 	}
-	var remote []string
+	var unseen []string
 	for rows.Next() {
 		var id string
 		if err := rows.Scan(&id); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		remote = append(remote, id)
+		unseen = append(unseen, id)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	var gone []Row
-	for len(remote) > 0 {
-		n := min(len(remote), 500)
-		g, err := s.Tombstone(ctx, connection, collection, remote[:n], now)
+	for len(unseen) > 0 {
+		n := min(len(unseen), 500)
+		g, err := s.Tombstone(ctx, connection, collection, unseen[:n], now)
 		if err != nil {
 			return nil, err
 		}
 		gone = append(gone, g...)
-		remote = remote[n:]
+		unseen = unseen[n:]
 	}
 	_, err = s.db.ExecContext(ctx, `DELETE FROM seen WHERE connection_id = $1 AND collection = $2 AND run = $3`, connection, collection, run)
 	return gone, err

@@ -431,12 +431,12 @@ func (s *Store) Get(ctx context.Context, connection, collection, id string) (Row
 	return r, err
 }
 
-// Tombstone marks the live records of a collection with these remote ids
-// deleted at now (DeleteTime = UpdateTime = now, so that readers following
-// update_time see deletions) and returns them, in the order of remoteIDs,
-// without RemoteData. Remote ids unknown or already tombstoned are skipped.
-func (s *Store) Tombstone(ctx context.Context, connection, collection string, remoteIDs []string, now time.Time) ([]Row, error) {
-	if len(remoteIDs) == 0 {
+// Tombstone marks the live records of a collection with these ids deleted
+// at now (DeleteTime = UpdateTime = now, so that readers following
+// update_time see deletions) and returns them, in the order of ids, without
+// RemoteData. Ids unknown or already tombstoned are skipped.
+func (s *Store) Tombstone(ctx context.Context, connection, collection string, ids []string, now time.Time) ([]Row, error) {
+	if len(ids) == 0 {
 		return nil, nil
 	}
 	us, _ := micros(now)
@@ -445,9 +445,9 @@ func (s *Store) Tombstone(ctx context.Context, connection, collection string, re
 		return nil, err
 	}
 	defer tx.Rollback()
-	byRemote := make(map[string]Row, len(remoteIDs))
-	for start := 0; start < len(remoteIDs); start += chunk {
-		cond, args := s.in("remote_id", remoteIDs[start:min(start+chunk, len(remoteIDs))], []any{us, connection, collection})
+	byID := make(map[string]Row, len(ids))
+	for start := 0; start < len(ids); start += chunk {
+		cond, args := s.in("id", ids[start:min(start+chunk, len(ids))], []any{us, connection, collection})
 		rs, err := tx.QueryContext(ctx, `UPDATE records SET delete_time = $1, update_time = $1
 			WHERE connection_id = $2 AND collection = $3 AND delete_time = 0 AND `+cond+` RETURNING `+rowColumns, args...)
 		if err != nil {
@@ -459,7 +459,7 @@ func (s *Store) Tombstone(ctx context.Context, connection, collection string, re
 				rs.Close()
 				return nil, err
 			}
-			byRemote[r.RemoteID] = r
+			byID[r.ID] = r
 		}
 		rs.Close()
 		if err := rs.Err(); err != nil {
@@ -469,11 +469,11 @@ func (s *Store) Tombstone(ctx context.Context, connection, collection string, re
 	if err := tx.Commit(); err != nil {
 		return nil, err
 	}
-	out := make([]Row, 0, len(byRemote))
-	for _, id := range remoteIDs {
-		if r, ok := byRemote[id]; ok {
+	out := make([]Row, 0, len(byID))
+	for _, id := range ids {
+		if r, ok := byID[id]; ok {
 			out = append(out, r)
-			delete(byRemote, id)
+			delete(byID, id)
 		}
 	}
 	return out, nil
