@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -38,7 +39,13 @@ func Marshal(m proto.Message) ([]byte, error) {
 func Append(b []byte, m proto.Message) ([]byte, error) {
 	r := m.ProtoReflect()
 	if p := planFor(r.Descriptor()); p.ok {
+		if b == nil {
+			// The last encoding of the type is the best guess of this
+			// one's size: one allocation instead of a dozen growths.
+			b = make([]byte, 0, p.lastSize.Load()+p.lastSize.Load()/8)
+		}
 		if out, err := appendMessage(b, r, p); err == nil {
+			p.lastSize.Store(int64(len(out)))
 			return out, nil
 		}
 	}
@@ -63,9 +70,10 @@ const (
 
 // plan is how one message type is encoded.
 type plan struct {
-	ok     bool // false: protojson encodes it
-	kind   wellKnown
-	fields []fieldPlan
+	ok       bool // false: protojson encodes it
+	kind     wellKnown
+	fields   []fieldPlan
+	lastSize atomic.Int64 // of the last top-level encoding
 }
 
 type fieldPlan struct {
@@ -400,10 +408,38 @@ func appendTimestamp(b []byte, m protoreflect.Message) ([]byte, error) {
 	if secs < minTimestamp || secs > maxTimestamp || nanos < 0 || nanos >= 1e9 {
 		return b, errFallback
 	}
+	t := time.Unix(secs, nanos).UTC()
+	year, month, day := t.Date()
+	hour, minute, second := t.Clock()
 	b = append(b, '"')
-	b = time.Unix(secs, nanos).UTC().AppendFormat(b, "2006-01-02T15:04:05")
+	b = appendDigits(b, year, 4)
+	b = append(b, '-')
+	b = appendDigits(b, int(month), 2)
+	b = append(b, '-')
+	b = appendDigits(b, day, 2)
+	b = append(b, 'T')
+	b = appendDigits(b, hour, 2)
+	b = append(b, ':')
+	b = appendDigits(b, minute, 2)
+	b = append(b, ':')
+	b = appendDigits(b, second, 2)
 	b = appendNanos(b, nanos)
 	return append(b, 'Z', '"'), nil
+}
+
+// appendDigits appends a non-negative n, zero-padded to width digits.
+func appendDigits(b []byte, n, width int) []byte {
+	var buf [20]byte
+	i := len(buf)
+	for n >= 10 || width > 1 {
+		i--
+		buf[i] = byte('0' + n%10)
+		n /= 10
+		width--
+	}
+	i--
+	buf[i] = byte('0' + n)
+	return append(b, buf[i:]...)
 }
 
 // appendNanos writes a fraction of 0, 3, 6 or 9 digits, as protojson does.
@@ -416,11 +452,7 @@ func appendNanos(b []byte, nanos int64) []byte {
 		nanos /= 1000
 	}
 	b = append(b, '.')
-	s := strconv.AppendInt(nil, nanos, 10)
-	for range digits - len(s) {
-		b = append(b, '0')
-	}
-	return append(b, s...)
+	return appendDigits(b, int(nanos), digits)
 }
 
 func appendDuration(b []byte, m protoreflect.Message) ([]byte, error) {

@@ -135,7 +135,12 @@ func list[M proto.Message](ctx context.Context, s *Server, collection string, re
 	}
 	out := make([]M, 0, len(rows))
 	for _, r := range rows {
-		m, err := decode[M](col, r, full)
+		var m M
+		if full {
+			m, err = decode[M](col, r, true)
+		} else {
+			m, err = wrap[M](col, r)
+		}
 		if err != nil {
 			return nil, "", err
 		}

@@ -1,0 +1,67 @@
+package server
+
+import (
+	"fmt"
+	"time"
+
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/millwright-dev/millwright/services/entity/internal/model"
+	"github.com/millwright-dev/millwright/services/entity/internal/store"
+)
+
+// wrap returns a stored record for a List page without decoding it: the
+// stored encoding, less its times and remote data, followed by the row's
+// times (the truth: a tombstone changes them without rewriting the record),
+// becomes the message's unknown fields. Encoding the message for gRPC is
+// then a copy, and whoever decodes it sees every field, as decode's message
+// would show it. This service must not read the fields of a wrapped message:
+// List only returns it.
+func wrap[M proto.Message](col *model.Collection, r store.Row) (M, error) {
+	var zero M
+	fields := col.Type.Descriptor().Fields()
+	created, updated, deleted, remote := fieldNumber(fields, model.FieldCreateTime), fieldNumber(fields, model.FieldUpdateTime),
+		fieldNumber(fields, model.FieldDeleteTime), fieldNumber(fields, model.FieldRemoteData)
+	out := make([]byte, 0, len(r.Data)+3*16)
+	for b := r.Data; len(b) > 0; {
+		num, _, n := protowire.ConsumeField(b)
+		if n < 0 {
+			return zero, fmt.Errorf("stored %s %s: %w", col.Name, r.ID, protowire.ParseError(n))
+		}
+		if num != created && num != updated && num != deleted && num != remote {
+			out = append(out, b[:n]...)
+		}
+		b = b[n:]
+	}
+	out = appendTime(out, created, r.CreateTime)
+	out = appendTime(out, updated, r.UpdateTime)
+	out = appendTime(out, deleted, r.DeleteTime)
+	m := col.New()
+	m.ProtoReflect().SetUnknown(out)
+	return m.(M), nil
+}
+
+func fieldNumber(fields protoreflect.FieldDescriptors, name string) protowire.Number {
+	return fields.ByName(protoreflect.Name(name)).Number()
+}
+
+// appendTime appends a google.protobuf.Timestamp field; a zero time is
+// unset, as model.SetTime leaves it.
+func appendTime(b []byte, num protowire.Number, t time.Time) []byte {
+	if t.IsZero() {
+		return b
+	}
+	var ts []byte
+	if s := t.Unix(); s != 0 {
+		ts = protowire.AppendTag(ts, 1, protowire.VarintType)
+		ts = protowire.AppendVarint(ts, uint64(s))
+	}
+	if n := t.Nanosecond(); n != 0 {
+		ts = protowire.AppendTag(ts, 2, protowire.VarintType)
+		ts = protowire.AppendVarint(ts, uint64(n))
+	}
+	b = protowire.AppendTag(b, num, protowire.BytesType)
+	return protowire.AppendBytes(b, ts)
+}

@@ -1,0 +1,65 @@
+package server
+
+import (
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/structpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	entityv1 "github.com/millwright-dev/millwright/gen/go/millwright/entity/v1"
+	"github.com/millwright-dev/millwright/services/entity/internal/model"
+	"github.com/millwright-dev/millwright/services/entity/internal/store"
+)
+
+// TestWrapReadsAsDecode checks that a wrapped record, once encoded and
+// decoded as gRPC does, is the message decode makes of the same row: the
+// row's times replace the stored ones, and remote data stays out.
+func TestWrapReadsAsDecode(t *testing.T) {
+	stale := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	stored := &entityv1.WorkOrder{
+		Id: "wo_1", RemoteId: "1001", Connection: "conn_a", Title: "Replace bearing", Status: entityv1.WorkOrder_IN_PROGRESS,
+		AssigneeIds:  []string{"usr_1", "usr_2"},
+		CreateTime:   timestamppb.New(stale), UpdateTime: timestamppb.New(stale), DeleteTime: timestamppb.New(stale),
+		CustomFields: &structpb.Struct{Fields: map[string]*structpb.Value{"crew": structpb.NewStringValue("B")}},
+		RemoteData:   &structpb.Struct{Fields: map[string]*structpb.Value{"wonum": structpb.NewStringValue("1001")}},
+	}
+	col, _ := model.ByName(model.WorkOrders)
+	data, err := proto.Marshal(stored)
+	if err != nil {
+		t.Fatal(err)
+	}
+	created := time.Date(2026, 3, 4, 5, 6, 7, 123456000, time.UTC)
+	for name, row := range map[string]store.Row{
+		"live":       {ID: "wo_1", Data: data, CreateTime: created, UpdateTime: created.Add(time.Hour)},
+		"tombstone":  {ID: "wo_1", Data: data, CreateTime: created, UpdateTime: created.Add(2 * time.Hour), DeleteTime: created.Add(2 * time.Hour)},
+		"whole secs": {ID: "wo_1", Data: data, CreateTime: created.Truncate(time.Second), UpdateTime: time.Unix(0, 5).UTC()},
+	} {
+		t.Run(name, func(t *testing.T) {
+			want, err := decode[*entityv1.WorkOrder](col, row, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want.RemoteData = nil // stored records carry none; decode reads it only with view FULL
+			wrapped, err := wrap[*entityv1.WorkOrder](col, row)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wire, err := proto.Marshal(&entityv1.ListWorkOrdersResponse{WorkOrders: []*entityv1.WorkOrder{wrapped}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got entityv1.ListWorkOrdersResponse
+			if err := proto.Unmarshal(wire, &got); err != nil {
+				t.Fatal(err)
+			}
+			if len(got.WorkOrders) != 1 || !proto.Equal(got.WorkOrders[0], want) {
+				t.Errorf("wrapped reads as\n%v\nwant\n%v", got.WorkOrders, want)
+			}
+		})
+	}
+	if _, err := wrap[*entityv1.WorkOrder](col, store.Row{ID: "wo_x", Data: []byte{0xff}}); err == nil {
+		t.Error("a broken stored record wrapped without an error")
+	}
+}
