@@ -20,8 +20,8 @@ func TestWrapReadsAsDecode(t *testing.T) {
 	stale := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 	stored := &entityv1.WorkOrder{
 		Id: "wo_1", RemoteId: "1001", Connection: "conn_a", Title: "Replace bearing", Status: entityv1.WorkOrder_IN_PROGRESS,
-		AssigneeIds:  []string{"usr_1", "usr_2"},
-		CreateTime:   timestamppb.New(stale), UpdateTime: timestamppb.New(stale), DeleteTime: timestamppb.New(stale),
+		AssigneeIds: []string{"usr_1", "usr_2"},
+		CreateTime:  timestamppb.New(stale), UpdateTime: timestamppb.New(stale), DeleteTime: timestamppb.New(stale),
 		CustomFields: &structpb.Struct{Fields: map[string]*structpb.Value{"crew": structpb.NewStringValue("B")}},
 		RemoteData:   &structpb.Struct{Fields: map[string]*structpb.Value{"wonum": structpb.NewStringValue("1001")}},
 	}
