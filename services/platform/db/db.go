@@ -16,6 +16,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -45,6 +47,41 @@ type DB struct {
 	Schema string
 	// Path is the SQLite file; empty for PostgreSQL.
 	Path string
+
+	stmts     sync.Map // query -> *sql.Stmt
+	stmtCount atomic.Int32
+}
+
+// maxStmts bounds the statements Stmt keeps: queries built from a user's
+// filter could otherwise grow the set without end.
+const maxStmts = 512
+
+// errTooManyStmts is Stmt's answer beyond maxStmts.
+var errTooManyStmts = errors.New("db: too many prepared statements; run the query unprepared")
+
+// Stmt returns query prepared once and kept, for the hot paths: SQLite
+// parses a statement's SQL anew on every call otherwise. The statements
+// close with the database. Beyond maxStmts queries it returns an error, and
+// the caller runs the query unprepared.
+func (d *DB) Stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := d.stmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	if d.stmtCount.Add(1) > maxStmts {
+		d.stmtCount.Add(-1)
+		return nil, errTooManyStmts
+	}
+	st, err := d.PrepareContext(ctx, query)
+	if err != nil {
+		d.stmtCount.Add(-1)
+		return nil, err
+	}
+	if prev, loaded := d.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		d.stmtCount.Add(-1)
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
 }
 
 // Options says which database to open.

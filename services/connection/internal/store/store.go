@@ -7,7 +7,6 @@ import (
 	"database/sql"
 	"embed"
 	"errors"
-	"sync"
 	"time"
 
 	"github.com/millwright-dev/millwright/services/platform/db"
@@ -23,23 +22,15 @@ var ErrNotFound = errors.New("not found")
 
 // Store is the connection service's store.
 type Store struct {
-	db    *db.DB
-	stmts sync.Map // query -> *sql.Stmt
+	db *db.DB
 }
 
 // queryRow runs a query of the hot path (authentication) through a statement
 // prepared once, instead of parsing its SQL on every call.
 func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	if st, ok := s.stmts.Load(query); ok {
-		return st.(*sql.Stmt).QueryRowContext(ctx, args...)
-	}
-	st, err := s.db.PrepareContext(ctx, query)
+	st, err := s.db.Stmt(ctx, query)
 	if err != nil {
 		return s.db.QueryRowContext(ctx, query, args...)
-	}
-	if prev, loaded := s.stmts.LoadOrStore(query, st); loaded {
-		st.Close()
-		st = prev.(*sql.Stmt)
 	}
 	return st.QueryRowContext(ctx, args...)
 }

@@ -134,12 +134,13 @@ func list[M proto.Message](ctx context.Context, s *Server, collection string, re
 		return nil, "", err
 	}
 	out := make([]M, 0, len(rows))
+	w := wireOf(col)
 	for _, r := range rows {
 		var m M
 		if full {
 			m, err = decode[M](col, r, true)
 		} else {
-			m, err = wrap[M](col, r)
+			m, err = wrap[M](w, r)
 		}
 		if err != nil {
 			return nil, "", err

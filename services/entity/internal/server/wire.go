@@ -19,11 +19,9 @@ import (
 // then a copy, and whoever decodes it sees every field, as decode's message
 // would show it. This service must not read the fields of a wrapped message:
 // List only returns it.
-func wrap[M proto.Message](col *model.Collection, r store.Row) (M, error) {
+func wrap[M proto.Message](w wire, r store.Row) (M, error) {
 	var zero M
-	fields := col.Type.Descriptor().Fields()
-	created, updated, deleted, remote := fieldNumber(fields, model.FieldCreateTime), fieldNumber(fields, model.FieldUpdateTime),
-		fieldNumber(fields, model.FieldDeleteTime), fieldNumber(fields, model.FieldRemoteData)
+	col, created, updated, deleted, remote := w.col, w.created, w.updated, w.deleted, w.remote
 	out := make([]byte, 0, len(r.Data)+3*16)
 	for b := r.Data; len(b) > 0; {
 		num, _, n := protowire.ConsumeField(b)
@@ -43,8 +41,17 @@ func wrap[M proto.Message](col *model.Collection, r store.Row) (M, error) {
 	return m.(M), nil
 }
 
-func fieldNumber(fields protoreflect.FieldDescriptors, name string) protowire.Number {
-	return fields.ByName(protoreflect.Name(name)).Number()
+// wire is what wrap needs of a collection: the numbers of the fields it
+// replaces.
+type wire struct {
+	col                               *model.Collection
+	created, updated, deleted, remote protowire.Number
+}
+
+func wireOf(col *model.Collection) wire {
+	fields := col.Type.Descriptor().Fields()
+	number := func(name string) protowire.Number { return fields.ByName(protoreflect.Name(name)).Number() }
+	return wire{col, number(model.FieldCreateTime), number(model.FieldUpdateTime), number(model.FieldDeleteTime), number(model.FieldRemoteData)}
 }
 
 // appendTime appends a google.protobuf.Timestamp field; a zero time is

@@ -125,6 +125,26 @@ type querier interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
 }
 
+// prepared runs queries through statements prepared once (pgx caches its
+// own on PostgreSQL; SQLite would parse every query anew).
+type prepared struct{ db *db.DB }
+
+func (p prepared) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := p.db.Stmt(ctx, query)
+	if err != nil {
+		return p.db.QueryContext(ctx, query, args...)
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+func (p prepared) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := p.db.Stmt(ctx, query)
+	if err != nil {
+		return p.db.QueryRowContext(ctx, query, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
 // read runs reads that page through an index in its order. On PostgreSQL
 // they run in a transaction that rules out sorting: the planner, when its
 // statistics have not yet seen a connection, thinks its collection holds a
@@ -132,7 +152,7 @@ type querier interface {
 // index in order.
 func (s *Store) read(ctx context.Context, fn func(q querier) error) error {
 	if s.db.Dialect != db.Postgres {
-		return fn(s.db)
+		return fn(prepared{s.db})
 	}
 	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
