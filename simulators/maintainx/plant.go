@@ -269,8 +269,8 @@ func (p *plant) purchaseOrder(i int, at time.Time) obj {
 		}
 		items = append(items, obj{
 			"id": int64((basePurchaseOrders+i)*10 + k), "partId": int64(baseParts + part), "name": partNames[part%len(partNames)],
-			"partNumber": fmt.Sprintf("P-%05d", part+1), "price": float64(qty * cost), "priceDecimal": fmt.Sprintf("%d.00", qty*cost),
-			"quantityOrdered": float64(qty), "quantityReceived": float64(recv), "unitCost": float64(cost), "unitCostDecimal": fmt.Sprintf("%d.00", cost),
+			"partNumber": fmt.Sprintf("P-%05d", part+1), "price": float64(qty * cost * 100), "priceDecimal": fmt.Sprintf("%d.00", qty*cost),
+			"quantityOrdered": float64(qty), "quantityReceived": float64(recv), "unitCost": float64(cost * 100), "unitCostDecimal": fmt.Sprintf("%d.00", cost),
 			"fulfillments": []any{}, "lineExtraFields": obj{}, "partExtraFields": obj{},
 		})
 	}

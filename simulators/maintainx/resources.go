@@ -138,6 +138,9 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, res *resource) {
 	if title := strings.ToLower(q.Get("title")); title != "" && res.path == "workorders" {
 		lq.match = func(o obj) bool { return strings.Contains(strings.ToLower(str(o["title"])), title) }
 	}
+	if res.path == "purchaseorders" {
+		lq.match = customFieldFilter(q)
+	}
 	expand := map[string]bool{}
 	for _, v := range q["expand"] {
 		for _, e := range strings.Split(v, ",") {
@@ -173,9 +176,13 @@ func decodeBody(r *http.Request) (map[string]any, *apiError) {
 	return body, nil
 }
 
-// create answers POST /v1/workorders; the other resources are read-only in
-// the simulator.
+// create answers POST /v1/workorders and /v1/purchaseorders; the other
+// resources are read-only in the simulator.
 func (s *Server) create(w http.ResponseWriter, r *http.Request, res *resource) {
+	if res.path == "purchaseorders" {
+		s.createPurchaseOrder(w, r, res)
+		return
+	}
 	if res.path != "workorders" {
 		writeError(w, errorf(http.StatusMethodNotAllowed, "The simulator does not create "+res.path))
 		return
