@@ -193,7 +193,7 @@ func TestFidelity(t *testing.T) {
 	// Purchase orders: create (money in cents), find by custom field, read, list.
 	po := f.call("POST", "/purchaseorders", map[string]any{"vendorId": baseVendors, "title": "Bearings", "dueDate": "2026-02-01T00:00:00Z",
 		"extraFields": map[string]any{"Millwright Request ID": "po-k1"},
-		"items": []any{map[string]any{"partId": baseParts, "quantityOrdered": 4, "unitCost": 1250}, map[string]any{"name": "Freight", "quantityOrdered": 1, "unitCost": 1999}}}, 201)
+		"items":       []any{map[string]any{"partId": baseParts, "quantityOrdered": 4, "unitCost": 1250}, map[string]any{"name": "Freight", "quantityOrdered": 1, "unitCost": 1999}}}, 201)
 	items, _ := po["items"].([]any)
 	if po["status"] != "PENDING" || len(items) != 2 || items[0].(map[string]any)["unitCostDecimal"] != "12.500000" || items[0].(map[string]any)["priceDecimal"] != "50.000000" {
 		t.Errorf("created purchase order: %v", po)
