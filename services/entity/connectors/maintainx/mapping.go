@@ -357,6 +357,15 @@ func numText(n *json.Number) string {
 	return n.String()
 }
 
+// cents reads an amount in cents (unitCost, price) as a decimal amount.
+func cents(n *json.Number) string {
+	r, ok := new(big.Rat).SetString(numText(n))
+	if !ok {
+		return ""
+	}
+	return trimDecimal(r.Quo(r, big.NewRat(100, 1)).FloatString(6))
+}
+
 func purchaseOrderFrom(p *purchaseOrderJSON, cur string) *entityv1.PurchaseOrder {
 	status := text(p.Status)
 	out := &entityv1.PurchaseOrder{Number: text(p.OverrideNumber), VendorId: numText(p.VendorID), Status: poStatusFrom[status],
@@ -371,14 +380,14 @@ func purchaseOrderFrom(p *purchaseOrderJSON, cur string) *entityv1.PurchaseOrder
 			Description: text(it.Name), Quantity: it.QuantityOrdered.String(), QuantityReceived: numText(it.QuantityReceived)}
 		unit := text(it.UnitCostDecimal)
 		if unit == "" {
-			unit = numText(it.UnitCost)
+			unit = cents(it.UnitCost)
 		}
 		if unit != "" {
 			line.UnitPrice = &entityv1.Money{CurrencyCode: cur, Amount: trimDecimal(unit)}
 		}
 		price := text(it.PriceDecimal)
 		if price == "" {
-			price = numText(it.Price)
+			price = cents(it.Price)
 		}
 		if r, ok := new(big.Rat).SetString(price); ok {
 			line.Total = &entityv1.Money{CurrencyCode: cur, Amount: trimDecimal(price)}
