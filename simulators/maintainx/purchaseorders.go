@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 )
 
 // createPurchaseOrder answers POST /v1/purchaseorders: vendorId and items
@@ -49,6 +48,7 @@ func (s *Server) applyPurchaseOrder(o obj, body map[string]any) *apiError {
 	}
 	for _, k := range slices.Sorted(maps.Keys(body)) {
 		v := body[k]
+		var e *apiError
 		switch k {
 		case "vendorId":
 			id, ok := intOf(v)
@@ -62,29 +62,13 @@ func (s *Server) applyPurchaseOrder(o obj, body map[string]any) *apiError {
 			}
 			o[k] = v
 		case "dueDate":
-			if v == nil {
-				o[k] = nil
-				continue
+			if o[k], e = dateOf(k, v); e != nil {
+				return e
 			}
-			t, err := time.Parse(time.RFC3339Nano, str(v))
-			if err != nil {
-				return invalid(k, k+" must be an ISO 8601 date-time", v)
-			}
-			o[k] = ts(t)
 		case "extraFields":
-			m, ok := v.(map[string]any)
-			if !ok {
-				return invalid(k, "extraFields must be an object of strings", v)
+			if o[k], e = extraFields(k, v, obj{}); e != nil {
+				return e
 			}
-			ef := obj{}
-			for name, val := range m {
-				sv, ok := val.(string)
-				if !ok {
-					return invalid("extraFields."+name, "extraFields values must be strings", val)
-				}
-				ef[name] = sv
-			}
-			o[k] = ef
 		case "items":
 			list, ok := v.([]any)
 			if !ok || len(list) == 0 {
@@ -152,9 +136,9 @@ func (s *Server) purchaseOrderItem(po int64, i int, v any) (obj, *apiError) {
 			}
 			out[k] = val
 		case "lineExtraFields":
-			ef, ok := val.(map[string]any)
-			if !ok {
-				return nil, invalid(path(k), k+" must be an object of strings", val)
+			ef, e := extraFields(path(k), val, obj{})
+			if e != nil {
+				return nil, e
 			}
 			out[k] = ef
 		default:

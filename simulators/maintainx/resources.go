@@ -263,15 +263,7 @@ func (s *Server) applyWorkOrder(o obj, body map[string]any, creating bool) *apiE
 			}
 			o[k], e = ref(k, "Work order", s.res["workorders"].t, v)
 		case "startDate", "dueDate":
-			if v == nil {
-				o[k] = nil
-				continue
-			}
-			t, err := time.Parse(time.RFC3339Nano, str(v))
-			if err != nil {
-				return invalid(k, k+" must be an ISO 8601 date-time", v)
-			}
-			o[k] = ts(t)
+			o[k], e = dateOf(k, v)
 		case "estimatedTime":
 			if v == nil {
 				o[k] = nil
@@ -307,19 +299,7 @@ func (s *Server) applyWorkOrder(o obj, body map[string]any, creating bool) *apiE
 			}
 			o["assigneeIds"], o["teamIds"] = users, teams
 		case "extraFields":
-			m, ok := v.(map[string]any)
-			if !ok {
-				return invalid(k, "extraFields must be an object of strings", v)
-			}
-			ef := maps.Clone(o["extraFields"].(obj))
-			for name, val := range m {
-				sv, ok := val.(string)
-				if !ok {
-					return invalid("extraFields."+name, "extraFields values must be strings", val)
-				}
-				ef[name] = sv
-			}
-			o[k] = ef
+			o[k], e = extraFields(k, v, o["extraFields"].(obj))
 		case "categories", "vendorIds":
 			l, ok := v.([]any)
 			if !ok {
@@ -334,6 +314,36 @@ func (s *Server) applyWorkOrder(o obj, body map[string]any, creating bool) *apiE
 		}
 	}
 	return nil
+}
+
+// dateOf reads an ISO 8601 date-time property (or null).
+func dateOf(k string, v any) (any, *apiError) {
+	if v == nil {
+		return nil, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, str(v))
+	if err != nil {
+		return nil, invalid(k, k+" must be an ISO 8601 date-time", v)
+	}
+	return ts(t), nil
+}
+
+// extraFields returns the custom fields of have with those of property k
+// (an object of strings) written over them.
+func extraFields(k string, v any, have obj) (obj, *apiError) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, invalid(k, k+" must be an object of strings", v)
+	}
+	ef := maps.Clone(have)
+	for name, val := range m {
+		sv, ok := val.(string)
+		if !ok {
+			return nil, invalid(k+"."+name, k+" values must be strings", val)
+		}
+		ef[name] = sv
+	}
+	return ef, nil
 }
 
 func intOf(v any) (int64, bool) {
