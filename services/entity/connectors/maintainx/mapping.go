@@ -283,17 +283,18 @@ type partJSON struct {
 	Name        string            `json:"name"`
 	Description *string           `json:"description"`
 	Barcode     *string           `json:"barcode"`
-	UnitCost    *float64          `json:"unitCost"`
+	UnitCost    *json.Number      `json:"unitCost"` // cents
 	Locations   []stockJSON       `json:"locations"`
 	UpdatedAt   string            `json:"updatedAt"`
 	ExtraFields map[string]string `json:"extraFields"`
 }
 
-func money(cur string, v *float64) *entityv1.Money {
+// money reads an amount in cents in the connection's currency.
+func money(cur string, v *json.Number) *entityv1.Money {
 	if v == nil {
 		return nil
 	}
-	return &entityv1.Money{CurrencyCode: cur, Amount: strconv.FormatFloat(*v, 'f', -1, 64)}
+	return &entityv1.Money{CurrencyCode: cur, Amount: cents(v)}
 }
 
 func partFrom(p *partJSON, cur string) *entityv1.Part {

@@ -154,3 +154,25 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 func connectorConfig(base string) connector.Config {
 	return connector.Config{Connection: "rl", Settings: map[string]string{"base_url": base}, Credentials: map[string]string{"api_key": "k"}}
 }
+
+func TestMoneyInCents(t *testing.T) {
+	c := json_number("1250")
+	if got := partFrom(&partJSON{UnitCost: &c}, "USD").GetUnitCost(); got.GetAmount() != "12.5" || got.GetCurrencyCode() != "USD" {
+		t.Errorf("part unitCost 1250 cents read as %v, want 12.5 USD", got)
+	}
+	p := &purchaseOrderJSON{ID: "8001"}
+	p.Items = append(p.Items, struct {
+		ID               json_number  `json:"id"`
+		PartID           *json_number `json:"partId"`
+		Name             *string      `json:"name"`
+		QuantityOrdered  json_number  `json:"quantityOrdered"`
+		QuantityReceived *json_number `json:"quantityReceived"`
+		UnitCost         *json_number `json:"unitCost"`
+		UnitCostDecimal  *string      `json:"unitCostDecimal"`
+		PriceDecimal     *string      `json:"priceDecimal"`
+		Price            *json_number `json:"price"`
+	}{ID: "1", QuantityOrdered: "4", UnitCost: &c})
+	if line := purchaseOrderFrom(p, "USD").GetLineItems()[0]; line.GetUnitPrice().GetAmount() != "12.5" {
+		t.Errorf("a line with unitCost 1250 cents and no unitCostDecimal reads %v, want 12.5", line.GetUnitPrice())
+	}
+}
