@@ -297,8 +297,9 @@ var poStateTo = map[entityv1.PurchaseOrder_Status]int64{
 }
 
 // setPOState moves a purchase order to a state (PATCH /v2/po/{id}/state,
-// with the note as the reason). Limble moves an order one state per
-// request; another move is Limble's 400, CONNECTED_SYSTEM_REJECTED.
+// with the note as the reason); an order already in that unified status is
+// returned as it is. Limble moves an order one state per request; another
+// move is Limble's 400, CONNECTED_SYSTEM_REJECTED.
 func (c *Connector) setPOState(ctx context.Context, cfg connector.Config, remoteID, status, note string) (*connectorv1.Record, error) {
 	want := entityv1.PurchaseOrder_Status(entityv1.PurchaseOrder_Status_value[status])
 	state, ok := poStateTo[want]
@@ -313,8 +314,16 @@ func (c *Connector) setPOState(ctx context.Context, cfg connector.Config, remote
 		return nil, err
 	}
 	res := resources[collPurchaseOrders]
-	if _, err := linkID("remote_id", remoteID); err != nil {
-		return nil, notFound(res, remoteID)
+	m, err := s.read(ctx, res, remoteID)
+	if err != nil {
+		return nil, err
+	}
+	if poStatusFrom(m.int("status")) == want {
+		recs, err := s.records(ctx, res, []*rec{m})
+		if err != nil {
+			return nil, err
+		}
+		return recs[0], nil
 	}
 	body := map[string]any{"newState": state}
 	if note != "" {

@@ -174,6 +174,10 @@ func TestPurchaseOrderState(t *testing.T) {
 	if got, _ := c.Get(ctx, s.cfg, model.PurchaseOrders, id); got.GetPurchaseOrder().GetRemoteStatus() != "Ready to Receive" {
 		t.Errorf("remote status %q, want Ready to Receive", got.GetPurchaseOrder().GetRemoteStatus())
 	}
+	// Setting the status an order has is no move (Limble would refuse 97 -> 97).
+	if got, err := c.SetStatus(ctx, s.cfg, model.PurchaseOrders, id, "ORDERED", "", ""); err != nil || got.GetPurchaseOrder().GetStatus() != entityv1.PurchaseOrder_ORDERED {
+		t.Errorf("ORDERED again: %v, %v", got.GetPurchaseOrder().GetStatus(), err)
+	}
 	if _, err := c.SetStatus(ctx, s.cfg, model.PurchaseOrders, "999999", "CANCELLED", "", ""); err == nil {
 		t.Error("cancelling an unknown order succeeded")
 	} else if r, _ := apiErr(err); r != apierr.NotFound {
