@@ -277,9 +277,12 @@ func (c *Connector) createPurchaseOrder(ctx context.Context, cfg connector.Confi
 	path := fmt.Sprintf("%s/%d", res.path, id)
 	for _, line := range d.lines[min(have, int64(len(d.lines))):] {
 		if _, _, err := s.call(ctx, http.MethodPost, path+"/items", nil, line); err != nil {
-			// Undo the order; if that fails too, a retry with the same key
-			// finds it and adds the missing lines.
-			_, _, _ = s.call(ctx, http.MethodDelete, path, nil, nil)
+			// Undo the order, even when the caller has given up; if that
+			// fails too, a retry with the same key finds it and adds the
+			// missing lines.
+			undo, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			_, _, _ = s.call(undo, http.MethodDelete, path, nil, nil)
+			cancel()
 			return nil, err
 		}
 	}
