@@ -71,7 +71,9 @@
 // defaults to quantityOrdered x unitCost), and the answer adds
 // unitCostDecimal and priceDecimal in currency units ("12.500000"). A
 // created purchase order starts PENDING and is listed, with its items,
-// like any other.
+// like any other. title, note, overrideNumber, dueDate, extraFields,
+// shippingAddress, billingAddress, vendorContactIds and costs are kept as
+// sent (addresses need street, city, state, postalCode and country).
 //
 // # Seeded data
 //

@@ -192,8 +192,10 @@ func TestFidelity(t *testing.T) {
 	f.call("PATCH", "/purchaseorders/"+itoa64(basePurchaseOrders)+"/status", map[string]any{"status": "APPROVED"}, 200)
 	// Purchase orders: create (money in cents), find by custom field, read, list.
 	po := f.call("POST", "/purchaseorders", map[string]any{"vendorId": baseVendors, "title": "Bearings", "dueDate": "2026-02-01T00:00:00Z",
-		"extraFields": map[string]any{"Millwright Request ID": "po-k1"},
-		"items":       []any{map[string]any{"partId": baseParts, "quantityOrdered": 4, "unitCost": 1250}, map[string]any{"name": "Freight", "quantityOrdered": 1, "unitCost": 1999}}}, 201)
+		"extraFields": map[string]any{"Millwright Request ID": "po-k1"}, "vendorContactIds": []any{12},
+		"shippingAddress": map[string]any{"street": "1 Mill St", "city": "Dayton", "state": "OH", "postalCode": "45402", "country": "US"},
+		"costs":           []any{map[string]any{"name": "Sales Tax", "type": "PERCENT_TAXABLE", "amount": 7}},
+		"items":           []any{map[string]any{"partId": baseParts, "quantityOrdered": 4, "unitCost": 1250}, map[string]any{"name": "Freight", "quantityOrdered": 1, "unitCost": 1999}}}, 201)
 	items, _ := po["items"].([]any)
 	if po["status"] != "PENDING" || len(items) != 2 || items[0].(map[string]any)["unitCostDecimal"] != "12.500000" || items[0].(map[string]any)["priceDecimal"] != "50.000000" {
 		t.Errorf("created purchase order: %v", po)
@@ -215,6 +217,8 @@ func TestFidelity(t *testing.T) {
 	}
 	f.call("PATCH", "/purchaseorders/"+poID+"/status", map[string]any{"status": "CANCELED"}, 200)
 	f.call("POST", "/purchaseorders", map[string]any{"items": []any{map[string]any{"partId": baseParts, "quantityOrdered": 1}}}, 400)
+	f.call("POST", "/purchaseorders", map[string]any{"vendorId": baseVendors, "shippingAddress": map[string]any{"city": "Dayton"},
+		"items": []any{map[string]any{"partId": baseParts, "quantityOrdered": 1}}}, 400)
 	f.call("POST", "/purchaseorders", map[string]any{"vendorId": baseVendors, "items": []any{map[string]any{"partId": 1, "quantityOrdered": 1}}}, 400)
 	f.call("POST", "/purchaseorders", map[string]any{"vendorId": baseVendors, "items": []any{map[string]any{"partId": baseParts, "quantityOrdered": 0}}}, 400)
 	f.call("PATCH", "/assets/"+itoa64(baseAssets), map[string]any{"description": "Touched"}, 200)

@@ -69,6 +69,43 @@ func (s *Server) applyPurchaseOrder(o obj, body map[string]any) *apiError {
 			if o[k], e = extraFields(k, v, obj{}); e != nil {
 				return e
 			}
+		case "shippingAddress", "billingAddress":
+			if v == nil {
+				o[k] = nil
+				continue
+			}
+			m, ok := v.(map[string]any)
+			if !ok {
+				return invalid(k, k+" must be an address object", v)
+			}
+			for _, f := range []string{"city", "country", "postalCode", "state", "street"} {
+				if _, ok := m[f].(string); !ok {
+					return invalid(k+"."+f, k+"."+f+" is required", m[f])
+				}
+			}
+			o[k] = m
+		case "vendorContactIds":
+			l, ok := v.([]any)
+			if !ok {
+				return invalid(k, k+" must be an array of numbers", v)
+			}
+			o[k] = l
+		case "costs":
+			l, ok := v.([]any)
+			if !ok {
+				return invalid(k, k+" must be an array", v)
+			}
+			costs := make([]any, len(l))
+			for i, c := range l {
+				m, _ := c.(map[string]any)
+				_, amount := ratOf(m["amount"])
+				if name, _ := m["name"].(string); name == "" || !amount ||
+					!slices.Contains([]string{"AMOUNT_NON_TAXABLE", "AMOUNT_TAXABLE", "PERCENT_TAXABLE"}, str(m["type"])) {
+					return invalid(fmt.Sprintf("costs[%d]", i), "a cost is {name, type (AMOUNT_NON_TAXABLE, AMOUNT_TAXABLE or PERCENT_TAXABLE), amount}", nil)
+				}
+				costs[i] = obj{"id": o["id"].(int64)*10 + int64(i), "name": m["name"], "type": m["type"], "amount": m["amount"]}
+			}
+			o[k] = costs
 		case "items":
 			list, ok := v.([]any)
 			if !ok || len(list) == 0 {
@@ -135,12 +172,12 @@ func (s *Server) purchaseOrderItem(po int64, i int, v any) (obj, *apiError) {
 				return nil, invalid(path(k), k+" must be a non-negative number of cents", val)
 			}
 			out[k] = val
-		case "lineExtraFields":
+		case "lineExtraFields", "extraFields": // extraFields: the deprecated name
 			ef, e := extraFields(path(k), val, obj{})
 			if e != nil {
 				return nil, e
 			}
-			out[k] = ef
+			out["lineExtraFields"] = ef
 		default:
 			return nil, invalid(path(k), "property "+k+" is not supported", val)
 		}
