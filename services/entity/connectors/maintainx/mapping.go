@@ -338,17 +338,20 @@ type purchaseOrderJSON struct {
 	CreatedAt           *string           `json:"createdAt"`
 	UpdatedAt           *string           `json:"updatedAt"`
 	ExtraFields         map[string]string `json:"extraFields"`
-	Items               []struct {
-		ID               json.Number  `json:"id"`
-		PartID           *json.Number `json:"partId"`
-		Name             *string      `json:"name"`
-		QuantityOrdered  json.Number  `json:"quantityOrdered"`
-		QuantityReceived *json.Number `json:"quantityReceived"`
-		UnitCost         *json.Number `json:"unitCost"`
-		UnitCostDecimal  *string      `json:"unitCostDecimal"`
-		PriceDecimal     *string      `json:"priceDecimal"`
-		Price            *json.Number `json:"price"`
-	} `json:"items"`
+	Items               []poItemJSON      `json:"items"`
+}
+
+// poItemJSON is a purchase order line; unitCost and price are in cents.
+type poItemJSON struct {
+	ID               json.Number  `json:"id"`
+	PartID           *json.Number `json:"partId"`
+	Name             *string      `json:"name"`
+	QuantityOrdered  json.Number  `json:"quantityOrdered"`
+	QuantityReceived *json.Number `json:"quantityReceived"`
+	UnitCost         *json.Number `json:"unitCost"`
+	UnitCostDecimal  *string      `json:"unitCostDecimal"`
+	PriceDecimal     *string      `json:"priceDecimal"`
+	Price            *json.Number `json:"price"`
 }
 
 func numText(n *json.Number) string {
