@@ -25,6 +25,23 @@
 //	                               PATCH /v2/parts/{id} (locationID required)
 //	GET    /v2/po, GET /v2/po/items  purchase orders and their lines;
 //	                               PATCH /v2/po/{id} answers {"success": true}
+//	POST   /v2/po                  create a purchase order: locationID, vendorID
+//	                               and userID required; it starts in state 0
+//	                               (setup), without lines; 201 {"poID", "meta"}
+//	DELETE /v2/po/{id}             delete a purchase order and its lines
+//	POST   /v2/po/{id}/items       add a line: itemType 1 (part) with partID,
+//	                               2 (service) or 4 (other) with a name;
+//	                               quantity (integer, default 1), rate (a
+//	                               decimal); 409 once the order is past its
+//	                               approval steps; 201 {"itemID"}
+//	PATCH  /v2/po/{id}/state       newState (number, name or custom_step_N):
+//	                               one step along 0 setup -> 1 awaiting
+//	                               approval -> 97 ready to receive -> 98/99
+//	                               -> 100 closed, or 0/1 -> 101 disapproved;
+//	                               other moves get 400 {"success": false,
+//	                               "message": "Transition not allowed from
+//	                               current state"}
+//	GET    /v2/po/{id}/state/transitions  the current and next states
 //	GET    /v2/vendors             vendors; PATCH /v2/vendors/{id}
 //	GET    /v2/users               users (no lastEdited)
 //
@@ -71,7 +88,9 @@
 // stocked per location, tasks spread over the two years before the epoch
 // (older ones mostly complete), and purchase orders with one to three lines
 // in every state (0 setup, 1 awaiting approval, 97 ready to receive, 98
-// partially received, 99 fully received, 100 closed). A seeded record is
+// partially received, 99 fully received, 100 closed). Line rates are kept
+// as sent (a decimal), although the description types the listed rate as
+// an integer. A seeded record is
 // generated from its index whenever it is read; its lastEdited grows with its
 // id, so a start bound is found by binary search and 100,000 tasks cost no
 // memory. Writes go to a small overlay.

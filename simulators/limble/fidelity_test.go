@@ -51,6 +51,8 @@ var exceptions = map[string]string{
 	"generalStock": "PATCH /v2/parts takes generalStock as a number and Limble keeps fractional stock (2.5 m of hose); " +
 		"the Part schema says integer. The simulator keeps the decimals, so a part adjusted by a fraction lists them.",
 	"stockOnHand": "stockOnHand is generalStock plus unused received PO quantities, so it is fractional when generalStock is.",
+	"rate": "POST /v2/po/{poID}/items takes rate as a decimal (precision 4) and the POItem schema says integer; " +
+		"the simulator keeps the decimals, so a line bought at 12.50 lists rate 12.5.",
 }
 
 var failingPointer = regexp.MustCompile(`Error at "([^"]*)"`)
@@ -195,6 +197,38 @@ func TestFidelity(t *testing.T) {
 	f.do("PATCH", "/v2/assets/10001", map[string]any{"name": "Pump 1 (rebuilt)"}, a, ok)
 	f.do("PATCH", "/v2/vendors/1", map[string]any{"phone": "555-0000"}, a, ok)
 	f.do("PATCH", "/v2/po/1", map[string]any{"customField1": "x"}, a, ok)
+
+	// Purchase order writes: create, add lines, move state, delete.
+	body = f.do("POST", "/v2/po", map[string]any{"locationID": 101, "vendorID": 1, "userID": 301, "requestDescription": "Bearings",
+		"expectedDate": 1790000000, "customField6": "123456789012345"}, a, http.StatusCreated)
+	var po struct{ PoID int }
+	_ = json.Unmarshal(body, &po)
+	poPath := "/v2/po/" + itoa(po.PoID)
+	f.do("POST", poPath+"/items", map[string]any{"itemType": 1, "partID": 2001, "quantity": 4, "rate": 12.5}, a, http.StatusCreated)
+	f.do("POST", poPath+"/items", map[string]any{"itemType": 4, "name": "Freight", "rate": 19.99}, a, http.StatusCreated)
+	var lines []POItem
+	_ = json.Unmarshal(f.do("GET", "/v2/po/items?pos="+itoa(po.PoID), nil, a, ok), &lines)
+	if len(lines) != 2 || lines[0].PartID != 2001 || lines[0].Qty != 4 || lines[0].Rate != 12.5 || lines[1].Qty != 1 || *lines[1].Name != "Freight" {
+		t.Errorf("lines of the created purchase order: %+v", lines)
+	}
+	var listed []PurchaseOrder
+	_ = json.Unmarshal(f.do("GET", "/v2/po?lastEditedStart=1700000000&vendors=1&locations=101", nil, a, ok), &listed)
+	if n := len(listed); n == 0 || listed[n-1].PoID != po.PoID || listed[n-1].NotesToVendor != "Bearings" || listed[n-1].Status != 0 ||
+		listed[n-1].CustomField6 == nil || *listed[n-1].CustomField6 != "123456789012345" {
+		t.Errorf("the created purchase order is not listed last as sent: %+v", listed)
+	}
+	f.do("POST", "/v2/po", map[string]any{"locationID": 101, "vendorID": 1}, a, http.StatusBadRequest)
+	f.do("POST", "/v2/po", map[string]any{"locationID": 101, "vendorID": 9999, "userID": 301}, a, http.StatusBadRequest)
+	f.do("POST", poPath+"/items", map[string]any{"itemType": 1, "quantity": 2}, a, http.StatusBadRequest)
+	f.do("POST", poPath+"/items", map[string]any{"itemType": 1, "partID": 999999}, a, http.StatusBadRequest)
+	f.do("POST", "/v2/po/999999/items", map[string]any{"itemType": 1, "partID": 2001}, a, http.StatusNotFound)
+	f.do("GET", poPath+"/state/transitions", nil, a, ok)
+	f.do("PATCH", poPath+"/state", map[string]any{"newState": 97}, a, http.StatusBadRequest)
+	f.do("PATCH", poPath+"/state", map[string]any{"newState": "disapproved", "reason": "Duplicate"}, a, ok)
+	f.do("POST", poPath+"/items", map[string]any{"itemType": 1, "partID": 2001}, a, http.StatusConflict)
+	f.do("PATCH", "/v2/po/999999/state", map[string]any{"newState": 1}, a, http.StatusNotFound)
+	f.do("DELETE", poPath, nil, a, ok)
+	f.do("DELETE", poPath, nil, a, http.StatusNotFound)
 
 	// Faults answer in Limble's error bodies.
 	for _, fault := range []struct {

@@ -309,7 +309,7 @@ func (s *Server) listPOItems(q *request, v url.Values, pg paging) *apiError {
 	s.mu.Lock()
 	s.pos.scan(f, func(_ int, rec func() *PurchaseOrder) bool {
 		po := rec()
-		for _, it := range s.p.poItems(po) {
+		for _, it := range s.items(po) {
 			if it.PoItemID > pg.cursor && (items == nil || in(items, it.PoItemID)) {
 				out = append(out, it)
 			}

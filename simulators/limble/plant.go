@@ -282,9 +282,12 @@ var poStates = map[int]StateRef{
 	98:  {98, "partially_received", "Partially Received"},
 	99:  {99, "fully_received", "Fully Received"},
 	100: {100, "closed", "Closed"},
+	101: {101, "disapproved", "Disapproved"},
 }
 
-var poNext = map[int][]int{0: {1}, 1: {0, 97}, 97: {98, 99}, 98: {99}, 99: {100}, 100: {}}
+// poNext are the states a purchase order may move to from each state (one
+// approval step, 1; disapproval, 101, ends the order).
+var poNext = map[int][]int{0: {1, 101}, 1: {0, 97, 101}, 97: {98, 99}, 98: {99}, 99: {100}, 100: {}, 101: {}}
 
 func setState(po *PurchaseOrder, state int) {
 	po.Status, po.State = state, state
@@ -308,10 +311,7 @@ func (p *plant) purchaseOrder(i int) PurchaseOrder {
 	po.Date = po.LastEdited - int64(r.between(1, 40))*86400
 	po.ExpectedDate = str(strconv.FormatInt(po.Date+int64(r.between(5, 30))*86400, 10))
 	po.ShipTo = str("Receiving dock")
-	po.Meta = POMeta{
-		Items: fmt.Sprintf("/v2/po/items?pos=%d", id), State: fmt.Sprintf("/v2/po/%d/state", id),
-		StateTransitions: fmt.Sprintf("/v2/po/%d/state/transitions", id), Budget: "/v2/po/budgets?budgets=1", BudgetSteps: "/v2/budgets/steps?budgets=1",
-	}
+	po.Meta = poMeta(id, po.BudgetID)
 	setState(&po, []int{0, 1, 97, 97, 98, 99, 100, 100}[r.intn(8)])
 	return po
 }
@@ -324,7 +324,7 @@ func (p *plant) poItems(po *PurchaseOrder) []POItem {
 	out := make([]POItem, n)
 	for k := range out {
 		it := POItem{PoID: po.PoID, PoItemID: i*4 + k, ItemType: 1, GlID: 0, PoNumber: po.PoNumber,
-			Qty: r.between(1, 20), Rate: r.between(5, 400), LastEdited: po.LastEdited}
+			Qty: r.between(1, 20), Rate: float64(r.between(5, 400)), LastEdited: po.LastEdited}
 		if p.cfg.Parts > 0 {
 			it.PartID = basePart + 1 + r.intn(p.cfg.Parts)
 		} else {

@@ -205,10 +205,10 @@ type POItem struct {
 	TaskID                int     `json:"taskID"`
 	PoNumber              int     `json:"poNumber"`
 	Qty                   int     `json:"qty"`
-	Rate                  int     `json:"rate"`
-	Tax                   int     `json:"tax"`
-	Discount              int     `json:"discount"`
-	Shipping              int     `json:"shipping"`
+	Rate                  float64 `json:"rate"`
+	Tax                   float64 `json:"tax"`
+	Discount              float64 `json:"discount"`
+	Shipping              float64 `json:"shipping"`
 	QtyReceived           int     `json:"qtyReceived"`
 	OrderUnitAbbreviation *string `json:"orderUnitAbbreviation"`
 	LastEdited            int64   `json:"lastEdited"`

@@ -121,13 +121,17 @@ type Server struct {
 	parts     *table[Part]
 	tasks     *table[Task]
 	pos       *table[PurchaseOrder]
+	// addedItems are the purchase order lines added through the API, by
+	// poID; lastItem is the id of the last one.
+	addedItems map[int][]POItem
+	lastItem   int
 }
 
 // New returns a simulated Limble account seeded from cfg.
 func New(cfg Config) *Server {
 	cfg = cfg.withDefaults()
 	p := &plant{cfg: cfg, start: cfg.Epoch.Add(-span).Unix()}
-	s := &Server{cfg: cfg, p: p, limits: newLimiter(cfg)}
+	s := &Server{cfg: cfg, p: p, limits: newLimiter(cfg), addedItems: map[int][]POItem{}}
 	s.locations = newTable(baseLocation, cfg.Locations, p.location, nil, nil)
 	s.users = newTable(baseUser, cfg.Users, p.user, nil, nil)
 	s.vendors = newTable(baseVendor, cfg.Vendors, p.vendor, func(i int) int64 { return p.edited(i, cfg.Vendors) }, func(v *Vendor) int64 { return v.LastEdited })
@@ -292,6 +296,21 @@ func (s *Server) route(q *request) *apiError {
 		return s.patch(q, p[0], id)
 	case len(p) == 2 && p[0] == "tasks" && m == http.MethodDelete:
 		return s.deleteTask(q, id)
+	case len(p) == 1 && p[0] == "po" && m == http.MethodPost:
+		return s.createPO(q)
+	case len(p) == 2 && p[0] == "po" && m == http.MethodDelete:
+		return s.deletePO(q, id)
+	case len(p) >= 3 && p[0] == "po":
+		poID, err := strconv.Atoi(p[1])
+		switch {
+		case err != nil:
+		case len(p) == 3 && p[2] == "items" && m == http.MethodPost:
+			return s.createPOItem(q, poID)
+		case len(p) == 3 && p[2] == "state" && m == http.MethodPatch:
+			return s.setPOState(q, poID)
+		case len(p) == 4 && p[2] == "state" && p[3] == "transitions" && m == http.MethodGet:
+			return s.poTransitions(q, poID)
+		}
 	}
 	return errorf(http.StatusNotFound, "Route not found")
 }

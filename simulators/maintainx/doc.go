@@ -10,6 +10,7 @@
 //	GET    /v1/{workorders|assets|locations|parts|purchaseorders|vendors|users}
 //	GET    /v1/{resource}/{id}                      {"workOrder": {...}}, {"asset": {...}} ...
 //	POST   /v1/workorders                           {"id": N}
+//	POST   /v1/purchaseorders                       201 with the purchase order (PENDING)
 //	PATCH  /v1/workorders/{id}                      {"workOrder": {...}}
 //	PATCH  /v1/workorders/{id}/status               {"status": "OPEN|IN_PROGRESS|ON_HOLD|DONE|CANCELED"}
 //	PATCH  /v1/purchaseorders/{id}/status           {"status": "APPROVED|CANCELED|COMPLETED|DECLINED|PARTIALLY_FULFILLED|PENDING"}
@@ -43,7 +44,10 @@
 // work order has no asset, assignees, extraFields or estimatedTime, as in
 // the spec's list schema. Purchase order list items carry only id, status,
 // updatedAt and createdAt, and vendor ones id, name and extraFields; GET the
-// record for the rest. sort accepts only updatedAt (the default).
+// record for the rest. Any other purchase order list parameter filters on
+// the custom field it names (extraFields; ?Name=a&Name=b is a OR b,
+// different names AND; __c appended to a reserved name), as the spec says.
+// sort accepts only updatedAt (the default).
 //
 // # Rate limits
 //
@@ -58,6 +62,18 @@
 // {"errors": [{"error", "fieldPath", "fieldValue"}]} for a body that names a
 // missing or wrong field. Unknown body properties are refused (400) rather
 // than ignored, so a mapping mistake shows at once.
+//
+// # Purchase orders
+//
+// POST /v1/purchaseorders needs vendorId (a live vendor) and items, each
+// with a positive quantityOrdered and a partId (an existing part) or a
+// name. Money is in cents, as the spec says: unitCost and price (price
+// defaults to quantityOrdered x unitCost), and the answer adds
+// unitCostDecimal and priceDecimal in currency units ("12.500000"). A
+// created purchase order starts PENDING and is listed, with its items,
+// like any other. title, note, overrideNumber, dueDate, extraFields,
+// shippingAddress, billingAddress, vendorContactIds and costs are kept as
+// sent (addresses need street, city, state, postalCode and country).
 //
 // # Seeded data
 //

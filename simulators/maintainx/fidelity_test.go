@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -189,6 +190,37 @@ func TestFidelity(t *testing.T) {
 	f.call("POST", "/workorders", map[string]any{"title": "Bad asset", "assetId": 1}, 400)
 	f.call("PATCH", "/workorders/999999999", map[string]any{"title": "x"}, 404)
 	f.call("PATCH", "/purchaseorders/"+itoa64(basePurchaseOrders)+"/status", map[string]any{"status": "APPROVED"}, 200)
+	// Purchase orders: create (money in cents), find by custom field, read, list.
+	po := f.call("POST", "/purchaseorders", map[string]any{"vendorId": baseVendors, "title": "Bearings", "dueDate": "2026-02-01T00:00:00Z",
+		"extraFields": map[string]any{"Millwright Request ID": "po-k1"}, "vendorContactIds": []any{12},
+		"shippingAddress": map[string]any{"street": "1 Mill St", "city": "Dayton", "state": "OH", "postalCode": "45402", "country": "US"},
+		"costs":           []any{map[string]any{"name": "Sales Tax", "type": "PERCENT_TAXABLE", "amount": 7}},
+		"items":           []any{map[string]any{"partId": baseParts, "quantityOrdered": 4, "unitCost": 1250}, map[string]any{"name": "Freight", "quantityOrdered": 1, "unitCost": 1999}}}, 201)
+	items, _ := po["items"].([]any)
+	if po["status"] != "PENDING" || len(items) != 2 || items[0].(map[string]any)["unitCostDecimal"] != "12.500000" || items[0].(map[string]any)["priceDecimal"] != "50.000000" {
+		t.Errorf("created purchase order: %v", po)
+	}
+	poID := jsonNum(po["id"])
+	found := f.call("GET", "/purchaseorders?Millwright%20Request%20ID=po-k1", nil, 200)
+	if l, _ := found["purchaseOrders"].([]any); len(l) != 1 || jsonNum(l[0].(map[string]any)["id"]) != poID {
+		t.Errorf("custom field filter found %v, want purchase order %s", found["purchaseOrders"], poID)
+	}
+	if none := f.call("GET", "/purchaseorders?Millwright%20Request%20ID=other", nil, 200); len(none["purchaseOrders"].([]any)) != 0 {
+		t.Errorf("custom field filter with another value found %v", none["purchaseOrders"])
+	}
+	if got := f.call("GET", "/purchaseorders/"+poID, nil, 200)["purchaseOrder"].(map[string]any); jsonNum(got["vendorId"]) != itoa64(baseVendors) || len(got["items"].([]any)) != 2 {
+		t.Errorf("GET of the created purchase order: %v", got)
+	}
+	recent := f.call("GET", "/purchaseorders?updatedAt%5Bgte%5D="+url.QueryEscape(po["createdAt"].(string)), nil, 200)
+	if l, _ := recent["purchaseOrders"].([]any); len(l) == 0 || jsonNum(l[len(l)-1].(map[string]any)["id"]) != poID {
+		t.Errorf("the delta listing after the create: %v", recent["purchaseOrders"])
+	}
+	f.call("PATCH", "/purchaseorders/"+poID+"/status", map[string]any{"status": "CANCELED"}, 200)
+	f.call("POST", "/purchaseorders", map[string]any{"items": []any{map[string]any{"partId": baseParts, "quantityOrdered": 1}}}, 400)
+	f.call("POST", "/purchaseorders", map[string]any{"vendorId": baseVendors, "shippingAddress": map[string]any{"city": "Dayton"},
+		"items": []any{map[string]any{"partId": baseParts, "quantityOrdered": 1}}}, 400)
+	f.call("POST", "/purchaseorders", map[string]any{"vendorId": baseVendors, "items": []any{map[string]any{"partId": 1, "quantityOrdered": 1}}}, 400)
+	f.call("POST", "/purchaseorders", map[string]any{"vendorId": baseVendors, "items": []any{map[string]any{"partId": baseParts, "quantityOrdered": 0}}}, 400)
 	f.call("PATCH", "/assets/"+itoa64(baseAssets), map[string]any{"description": "Touched"}, 200)
 	f.call("PATCH", "/parts/"+itoa64(baseParts), map[string]any{"description": "Touched"}, 200)
 

@@ -202,7 +202,7 @@ func (p *plant) part(i int, at time.Time) obj {
 	o := obj{
 		"id": int64(baseParts + i), "name": partNames[i%len(partNames)] + suffix(i, len(partNames)),
 		"description": "Spare " + lower(partNames[i%len(partNames)]), "barcode": fmt.Sprintf("P-%05d", i+1),
-		"locationId": first, "locations": locs, "area": nil, "unitCost": int64(r.between(2, 400)),
+		"locationId": first, "locations": locs, "area": nil, "unitCost": int64(r.between(2, 400)) * 100,
 		"availableQuantity": total, "inStockQuantity": total, "minimumQuantity": int64(5), "maximumQuantity": int64(80),
 		"orderedQuantity": int64(0), "reservedQuantity": reserved, "assignedQuantity": int64(0),
 		"partTypes": []any{}, "createdAt": ts(at.Add(-time.Duration(r.between(30, 400)) * 24 * time.Hour)), "updatedAt": ts(at),
@@ -269,8 +269,8 @@ func (p *plant) purchaseOrder(i int, at time.Time) obj {
 		}
 		items = append(items, obj{
 			"id": int64((basePurchaseOrders+i)*10 + k), "partId": int64(baseParts + part), "name": partNames[part%len(partNames)],
-			"partNumber": fmt.Sprintf("P-%05d", part+1), "price": float64(qty * cost), "priceDecimal": fmt.Sprintf("%d.00", qty*cost),
-			"quantityOrdered": float64(qty), "quantityReceived": float64(recv), "unitCost": float64(cost), "unitCostDecimal": fmt.Sprintf("%d.00", cost),
+			"partNumber": fmt.Sprintf("P-%05d", part+1), "price": float64(qty * cost * 100), "priceDecimal": fmt.Sprintf("%d.00", qty*cost),
+			"quantityOrdered": float64(qty), "quantityReceived": float64(recv), "unitCost": float64(cost * 100), "unitCostDecimal": fmt.Sprintf("%d.00", cost),
 			"fulfillments": []any{}, "lineExtraFields": obj{}, "partExtraFields": obj{},
 		})
 	}

@@ -138,6 +138,9 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, res *resource) {
 	if title := strings.ToLower(q.Get("title")); title != "" && res.path == "workorders" {
 		lq.match = func(o obj) bool { return strings.Contains(strings.ToLower(str(o["title"])), title) }
 	}
+	if res.path == "purchaseorders" {
+		lq.match = customFieldFilter(q)
+	}
 	expand := map[string]bool{}
 	for _, v := range q["expand"] {
 		for _, e := range strings.Split(v, ",") {
@@ -173,9 +176,13 @@ func decodeBody(r *http.Request) (map[string]any, *apiError) {
 	return body, nil
 }
 
-// create answers POST /v1/workorders; the other resources are read-only in
-// the simulator.
+// create answers POST /v1/workorders and /v1/purchaseorders; the other
+// resources are read-only in the simulator.
 func (s *Server) create(w http.ResponseWriter, r *http.Request, res *resource) {
+	if res.path == "purchaseorders" {
+		s.createPurchaseOrder(w, r, res)
+		return
+	}
 	if res.path != "workorders" {
 		writeError(w, errorf(http.StatusMethodNotAllowed, "The simulator does not create "+res.path))
 		return
@@ -256,15 +263,7 @@ func (s *Server) applyWorkOrder(o obj, body map[string]any, creating bool) *apiE
 			}
 			o[k], e = ref(k, "Work order", s.res["workorders"].t, v)
 		case "startDate", "dueDate":
-			if v == nil {
-				o[k] = nil
-				continue
-			}
-			t, err := time.Parse(time.RFC3339Nano, str(v))
-			if err != nil {
-				return invalid(k, k+" must be an ISO 8601 date-time", v)
-			}
-			o[k] = ts(t)
+			o[k], e = dateOf(k, v)
 		case "estimatedTime":
 			if v == nil {
 				o[k] = nil
@@ -300,19 +299,7 @@ func (s *Server) applyWorkOrder(o obj, body map[string]any, creating bool) *apiE
 			}
 			o["assigneeIds"], o["teamIds"] = users, teams
 		case "extraFields":
-			m, ok := v.(map[string]any)
-			if !ok {
-				return invalid(k, "extraFields must be an object of strings", v)
-			}
-			ef := maps.Clone(o["extraFields"].(obj))
-			for name, val := range m {
-				sv, ok := val.(string)
-				if !ok {
-					return invalid("extraFields."+name, "extraFields values must be strings", val)
-				}
-				ef[name] = sv
-			}
-			o[k] = ef
+			o[k], e = extraFields(k, v, o["extraFields"].(obj))
 		case "categories", "vendorIds":
 			l, ok := v.([]any)
 			if !ok {
@@ -327,6 +314,36 @@ func (s *Server) applyWorkOrder(o obj, body map[string]any, creating bool) *apiE
 		}
 	}
 	return nil
+}
+
+// dateOf reads an ISO 8601 date-time property (or null).
+func dateOf(k string, v any) (any, *apiError) {
+	if v == nil {
+		return nil, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, str(v))
+	if err != nil {
+		return nil, invalid(k, k+" must be an ISO 8601 date-time", v)
+	}
+	return ts(t), nil
+}
+
+// extraFields returns the custom fields of have with those of property k
+// (an object of strings) written over them.
+func extraFields(k string, v any, have obj) (obj, *apiError) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, invalid(k, k+" must be an object of strings", v)
+	}
+	ef := maps.Clone(have)
+	for name, val := range m {
+		sv, ok := val.(string)
+		if !ok {
+			return nil, invalid(k+"."+name, k+" values must be strings", val)
+		}
+		ef[name] = sv
+	}
+	return ef, nil
 }
 
 func intOf(v any) (int64, bool) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"testing"
 	"time"
 
@@ -73,6 +74,20 @@ func TestAcceptance(t *testing.T) {
 		},
 		NewRecord: func(t *testing.T, collection string) *connectorv1.Record {
 			col, _ := model.ByName(collection)
+			if collection == model.PurchaseOrders {
+				vendor := s.first("/v2/vendors", nil, "vendorID")
+				part := s.first("/v2/parts", url.Values{"locations": {"101"}}, "partID") // Dayton, in USD
+				// The simulator numbers lines added through the API after the seeded ones.
+				line := (s.server.Config().PurchaseOrders+1)*4 + 1
+				return col.ToRecord(&entityv1.PurchaseOrder{
+					VendorId: idOf(vendor, "vendorID"), Description: "Spares for the booster pumps", CurrencyCode: "USD", DueTime: ts(due),
+					LineItems: []*entityv1.PurchaseOrderLine{{
+						RemoteId: strconv.Itoa(line), LineNumber: 1, PartId: idOf(part, "partID"), Description: "Bearings for pump 3",
+						Quantity: "4", UnitPrice: &entityv1.Money{CurrencyCode: "USD", Amount: "12.5"},
+						QuantityReceived: "0", Total: &entityv1.Money{CurrencyCode: "USD", Amount: "50"},
+					}},
+				})
+			}
 			asset := s.first("/v2/assets", nil, "assetID")
 			user := s.first("/v2/users", nil, "userID")
 			return col.ToRecord(&entityv1.WorkOrder{
@@ -91,6 +106,10 @@ func TestAcceptance(t *testing.T) {
 		},
 		Invalid: func(t *testing.T, collection string) (*connectorv1.Record, string) {
 			col, _ := model.ByName(collection)
+			if collection == model.PurchaseOrders {
+				return col.ToRecord(&entityv1.PurchaseOrder{VendorId: "999999", ShipToLocationId: "101",
+					LineItems: []*entityv1.PurchaseOrderLine{{PartId: "2001", Quantity: "1"}}}), "Invalid vendorID 999999"
+			}
 			return col.ToRecord(&entityv1.WorkOrder{Title: "Nowhere", LocationId: "999999", DueTime: ts(due)}), "Invalid locationID 999999"
 		},
 		Change: func(t *testing.T, collection string) ([]string, *connectorv1.Record) {
@@ -101,6 +120,6 @@ func TestAcceptance(t *testing.T) {
 				AssigneeIds: []string{idOf(users[1], "userID")}, DueTime: ts(due.Add(time.Hour)),
 			})
 		},
-		Statuses: map[string]string{model.WorkOrders: "IN_PROGRESS"},
+		Statuses: map[string]string{model.WorkOrders: "IN_PROGRESS", model.PurchaseOrders: "CANCELLED"},
 	})
 }

@@ -83,7 +83,11 @@ var capabilities = []*entityv1.CollectionCapability{
 	{Collection: model.Locations, Operations: []op{opList, opGet}},
 	{Collection: model.Parts, Operations: []op{opList, opGet, opListChanges}},
 	{Collection: model.InventoryLevels, Operations: []op{opList, opGet, opAdjust, opListChanges}},
-	{Collection: model.PurchaseOrders, Operations: []op{opList, opGet, opListChanges}},
+	{
+		Collection:           model.PurchaseOrders,
+		Operations:           []op{opList, opGet, opCreate, opSetStatus, opListChanges},
+		CreateRequiredFields: []string{"vendor_id", "line_items"},
+	},
 	{Collection: model.Vendors, Operations: []op{opList, opGet, opListChanges}},
 	{Collection: model.Users, Operations: []op{opList, opGet}},
 }
@@ -117,6 +121,8 @@ func (c *Connector) Describe() *entityv1.System {
 		SettingsFields: []*entityv1.SystemField{
 			{Name: "base_url", DisplayName: "API URL", Required: true,
 				Description: "The Limble API host of the account's region: https://api.limblecmms.com (default), https://ca-api.limblecmms.com, https://au-api.limblecmms.com, https://eu-api.limblecmms.com or https://21cfr-api.limblecmms.com."},
+			{Name: poUserSetting, DisplayName: "Purchase order user",
+				Description: "The Limble userID that purchase orders created through Millwright are assigned to (Limble requires one); the first active user when empty."},
 		},
 		CredentialFields: []*entityv1.SystemField{
 			{Name: "client_id", DisplayName: "Client ID", Required: true,

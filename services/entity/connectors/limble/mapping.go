@@ -321,6 +321,8 @@ func poStatusFrom(s int64) entityv1.PurchaseOrder_Status {
 		return entityv1.PurchaseOrder_RECEIVED
 	case s == 100:
 		return entityv1.PurchaseOrder_CLOSED
+	case s == 101:
+		return entityv1.PurchaseOrder_CANCELLED
 	}
 	return entityv1.PurchaseOrder_STATUS_UNSPECIFIED
 }

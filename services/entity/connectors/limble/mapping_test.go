@@ -98,7 +98,7 @@ func TestOtherMappings(t *testing.T) {
 		t.Errorf("lines: %v", got.GetLineItems())
 	}
 	for s, want := range map[int64]entityv1.PurchaseOrder_Status{0: entityv1.PurchaseOrder_DRAFT, 5: entityv1.PurchaseOrder_PENDING_APPROVAL,
-		97: entityv1.PurchaseOrder_ORDERED, 99: entityv1.PurchaseOrder_RECEIVED, 100: entityv1.PurchaseOrder_CLOSED, 101: entityv1.PurchaseOrder_STATUS_UNSPECIFIED} {
+		97: entityv1.PurchaseOrder_ORDERED, 99: entityv1.PurchaseOrder_RECEIVED, 100: entityv1.PurchaseOrder_CLOSED, 101: entityv1.PurchaseOrder_CANCELLED, 102: entityv1.PurchaseOrder_STATUS_UNSPECIFIED} {
 		if got := poStatusFrom(s); got != want {
 			t.Errorf("PO status %d -> %v, want %v", s, got, want)
 		}

@@ -140,9 +140,11 @@ func taskParams(wo *entityv1.WorkOrder, fields []string, create bool) (map[strin
 	return p, nil
 }
 
-// Create creates a task (the only collection the connector creates: the
-// others carry no field for an idempotency tag).
+// Create creates a task or a purchase order (see purchaseorders.go).
 func (c *Connector) Create(ctx context.Context, cfg connector.Config, r *connectorv1.Record, idempotencyKey string) (*connectorv1.Record, error) {
+	if r.GetCollection() == collPurchaseOrders && r.GetPurchaseOrder() != nil {
+		return c.createPurchaseOrder(ctx, cfg, r.GetPurchaseOrder(), idempotencyKey)
+	}
 	if r.GetCollection() != collWorkOrders || r.GetWorkOrder() == nil {
 		return c.Unimplemented.Create(ctx, cfg, r, idempotencyKey)
 	}
@@ -251,6 +253,9 @@ func (c *Connector) Delete(ctx context.Context, cfg connector.Config, collection
 // (reopening a completed task first). Limble has no cancelled status, and
 // cannot set an open task's custom status back to Open.
 func (c *Connector) SetStatus(ctx context.Context, cfg connector.Config, collection, remoteID, status, note, idempotencyKey string) (*connectorv1.Record, error) {
+	if collection == collPurchaseOrders {
+		return c.setPOState(ctx, cfg, remoteID, status, note)
+	}
 	if collection != collWorkOrders {
 		return c.Unimplemented.SetStatus(ctx, cfg, collection, remoteID, status, note, idempotencyKey)
 	}

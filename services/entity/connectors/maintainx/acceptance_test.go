@@ -112,6 +112,8 @@ func TestAcceptance(t *testing.T) {
 	due := time.Now().Add(72 * time.Hour)
 	users := s.all("users", "users")
 	assets := s.all("assets", "assets")
+	vendors := s.all("vendors", "vendors")
+	parts := s.all("parts", "parts")
 
 	connectortest.Run(t, connectortest.Harness{
 		Connector:      New(),
@@ -155,6 +157,21 @@ func TestAcceptance(t *testing.T) {
 		},
 		NewRecord: func(t *testing.T, collection string) *connectorv1.Record {
 			col, _ := model.ByName(collection)
+			if collection == model.PurchaseOrders {
+				// The order the create makes has the next id, and its first line id*10.
+				next := int64(0)
+				for _, p := range s.all("purchaseorders", "purchaseOrders") {
+					next = max(next, int64(p["id"].(float64))+1)
+				}
+				return col.ToRecord(&entityv1.PurchaseOrder{
+					VendorId: num(vendors[0]["id"]), Description: "Spares for the booster pumps", CurrencyCode: "USD", DueTime: ts(due),
+					LineItems: []*entityv1.PurchaseOrderLine{{
+						RemoteId: fmt.Sprint(next * 10), LineNumber: 1, PartId: num(parts[0]["id"]), Description: parts[0]["name"].(string),
+						Quantity: "4", UnitPrice: &entityv1.Money{CurrencyCode: "USD", Amount: "12.5"},
+						QuantityReceived: "0", Total: &entityv1.Money{CurrencyCode: "USD", Amount: "50"},
+					}},
+				})
+			}
 			return col.ToRecord(&entityv1.WorkOrder{
 				Title:              "Replace coupling insert",
 				Description:        "Worn insert found on inspection.",
@@ -170,6 +187,10 @@ func TestAcceptance(t *testing.T) {
 		},
 		Invalid: func(t *testing.T, collection string) (*connectorv1.Record, string) {
 			col, _ := model.ByName(collection)
+			if collection == model.PurchaseOrders {
+				return col.ToRecord(&entityv1.PurchaseOrder{VendorId: num(vendors[0]["id"]),
+					LineItems: []*entityv1.PurchaseOrderLine{{PartId: "1", Quantity: "1"}}}), "Part 1 not found"
+			}
 			return col.ToRecord(&entityv1.WorkOrder{Title: "Nothing to fix", AssetId: "1"}), "Asset 1 not found"
 		},
 		Change: func(t *testing.T, collection string) ([]string, *connectorv1.Record) {
@@ -179,6 +200,6 @@ func TestAcceptance(t *testing.T) {
 				AssigneeIds: []string{num(users[1]["id"])}, DueTime: ts(due.Add(24 * time.Hour)),
 			})
 		},
-		Statuses: map[string]string{model.WorkOrders: "IN_PROGRESS"},
+		Statuses: map[string]string{model.WorkOrders: "IN_PROGRESS", model.PurchaseOrders: "APPROVED"},
 	})
 }

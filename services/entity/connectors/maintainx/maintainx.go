@@ -78,7 +78,11 @@ var capabilities = []*entityv1.CollectionCapability{
 	{Collection: model.Locations, Operations: []op{opList, opGet}},
 	{Collection: model.Parts, Operations: []op{opList, opGet, opListChanges}},
 	{Collection: model.InventoryLevels, Operations: []op{opList, opGet, opListChanges}},
-	{Collection: model.PurchaseOrders, Operations: []op{opList, opGet, opSetStatus, opListChanges}},
+	{
+		Collection:           model.PurchaseOrders,
+		Operations:           []op{opList, opGet, opCreate, opSetStatus, opListChanges},
+		CreateRequiredFields: []string{"vendor_id", "line_items"},
+	},
 	{Collection: model.Vendors, Operations: []op{opList, opGet}},
 	{Collection: model.Users, Operations: []op{opList, opGet}},
 }

@@ -283,17 +283,18 @@ type partJSON struct {
 	Name        string            `json:"name"`
 	Description *string           `json:"description"`
 	Barcode     *string           `json:"barcode"`
-	UnitCost    *float64          `json:"unitCost"`
+	UnitCost    *json.Number      `json:"unitCost"` // cents
 	Locations   []stockJSON       `json:"locations"`
 	UpdatedAt   string            `json:"updatedAt"`
 	ExtraFields map[string]string `json:"extraFields"`
 }
 
-func money(cur string, v *float64) *entityv1.Money {
+// money reads an amount in cents in the connection's currency.
+func money(cur string, v *json.Number) *entityv1.Money {
 	if v == nil {
 		return nil
 	}
-	return &entityv1.Money{CurrencyCode: cur, Amount: strconv.FormatFloat(*v, 'f', -1, 64)}
+	return &entityv1.Money{CurrencyCode: cur, Amount: cents(v)}
 }
 
 func partFrom(p *partJSON, cur string) *entityv1.Part {
@@ -337,17 +338,20 @@ type purchaseOrderJSON struct {
 	CreatedAt           *string           `json:"createdAt"`
 	UpdatedAt           *string           `json:"updatedAt"`
 	ExtraFields         map[string]string `json:"extraFields"`
-	Items               []struct {
-		ID               json.Number  `json:"id"`
-		PartID           *json.Number `json:"partId"`
-		Name             *string      `json:"name"`
-		QuantityOrdered  json.Number  `json:"quantityOrdered"`
-		QuantityReceived *json.Number `json:"quantityReceived"`
-		UnitCost         *json.Number `json:"unitCost"`
-		UnitCostDecimal  *string      `json:"unitCostDecimal"`
-		PriceDecimal     *string      `json:"priceDecimal"`
-		Price            *json.Number `json:"price"`
-	} `json:"items"`
+	Items               []poItemJSON      `json:"items"`
+}
+
+// poItemJSON is a purchase order line; unitCost and price are in cents.
+type poItemJSON struct {
+	ID               json.Number  `json:"id"`
+	PartID           *json.Number `json:"partId"`
+	Name             *string      `json:"name"`
+	QuantityOrdered  json.Number  `json:"quantityOrdered"`
+	QuantityReceived *json.Number `json:"quantityReceived"`
+	UnitCost         *json.Number `json:"unitCost"`
+	UnitCostDecimal  *string      `json:"unitCostDecimal"`
+	PriceDecimal     *string      `json:"priceDecimal"`
+	Price            *json.Number `json:"price"`
 }
 
 func numText(n *json.Number) string {
@@ -355,6 +359,15 @@ func numText(n *json.Number) string {
 		return ""
 	}
 	return n.String()
+}
+
+// cents reads an amount in cents (unitCost, price) as a decimal amount.
+func cents(n *json.Number) string {
+	r, ok := new(big.Rat).SetString(numText(n))
+	if !ok {
+		return ""
+	}
+	return trimDecimal(r.Quo(r, big.NewRat(100, 1)).FloatString(6))
 }
 
 func purchaseOrderFrom(p *purchaseOrderJSON, cur string) *entityv1.PurchaseOrder {
@@ -371,14 +384,14 @@ func purchaseOrderFrom(p *purchaseOrderJSON, cur string) *entityv1.PurchaseOrder
 			Description: text(it.Name), Quantity: it.QuantityOrdered.String(), QuantityReceived: numText(it.QuantityReceived)}
 		unit := text(it.UnitCostDecimal)
 		if unit == "" {
-			unit = numText(it.UnitCost)
+			unit = cents(it.UnitCost)
 		}
 		if unit != "" {
 			line.UnitPrice = &entityv1.Money{CurrencyCode: cur, Amount: trimDecimal(unit)}
 		}
 		price := text(it.PriceDecimal)
 		if price == "" {
-			price = numText(it.Price)
+			price = cents(it.Price)
 		}
 		if r, ok := new(big.Rat).SetString(price); ok {
 			line.Total = &entityv1.Money{CurrencyCode: cur, Amount: trimDecimal(price)}

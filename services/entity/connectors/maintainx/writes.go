@@ -14,10 +14,12 @@ import (
 	"github.com/millwright-dev/millwright/services/platform/apierr"
 )
 
-// requestField is the work order extra field (custom field) that carries a
-// create's idempotency key. MaintainX has no transaction id; before a
-// create the connector searches the work orders with the same title created
-// in the last markerWindow for this marker and returns the one it finds.
+// requestField is the work order and purchase order extra field (custom
+// field) that carries a create's idempotency key. MaintainX has no
+// transaction id; before a work order create the connector searches the
+// work orders with the same title created in the last markerWindow for this
+// marker, and before a purchase order create it filters purchase orders on
+// the field, and returns the one it finds.
 const (
 	requestField = "Millwright Request ID"
 	markerWindow = 7 * 24 * time.Hour
@@ -127,16 +129,20 @@ func workOrderBody(wo *entityv1.WorkOrder, fields []string) (map[string]any, err
 	return b, nil
 }
 
-// Create creates a work order. The idempotency key is written to the
-// requestField extra field, and a create whose key is already on a work
-// order (of the same title, created in the last week) returns that one.
+// Create creates a work order or a purchase order. The idempotency key is
+// written to the requestField extra field, and a create whose key is
+// already on a record (for work orders: of the same title, created in the
+// last week) returns that one.
 func (c *Connector) Create(ctx context.Context, cfg connector.Config, rec *connectorv1.Record, key string) (*connectorv1.Record, error) {
-	if rec.GetCollection() != model.WorkOrders {
+	if rec.GetCollection() != model.WorkOrders && rec.GetCollection() != model.PurchaseOrders {
 		return c.Unimplemented.Create(ctx, cfg, rec, key)
 	}
 	s, err := c.session(cfg)
 	if err != nil {
 		return nil, err
+	}
+	if rec.GetCollection() == model.PurchaseOrders {
+		return c.createPurchaseOrder(ctx, s, rec.GetPurchaseOrder(), key)
 	}
 	wo := rec.GetWorkOrder()
 	body, err := workOrderBody(wo, nil)
