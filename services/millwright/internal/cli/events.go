@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"time"
 
 	connectionv1 "github.com/millwright-dev/millwright/gen/go/millwright/connection/v1"
@@ -63,6 +64,7 @@ func eventsTail() apiCommand {
 			if err := t.poll(ctx, false); err != nil { // skip what happened before
 				return err
 			}
+			fmt.Fprintln(s.progress, "following new events (Ctrl-C stops)")
 			for {
 				if err := sleep(ctx, every); err != nil {
 					return nil // stopped
