@@ -93,9 +93,9 @@ func printUsage(w io.Writer) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+		fmt.Fprintf(w, "  %-12s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(w, "\nRun 'millwright <command> --help' for a command's flags; each flag can also be set by its MILLWRIGHT_* environment variable.")
+	fmt.Fprintln(w, "\nRun 'millwright <command> --help' for a command's flags; a flag listed with a MILLWRIGHT_* environment variable can also be set by it.")
 }
 
 func init() {

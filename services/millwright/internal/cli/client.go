@@ -142,7 +142,7 @@ func runAPI(ctx context.Context, name string, c apiCommand, args []string, out, 
 	}
 	fs.FlagSet.Usage = func() {
 		w := fs.Output()
-		fmt.Fprintf(w, "millwright %s %s: %s\n", name, strings.Join(c.args, " "), c.help)
+		fmt.Fprintf(w, "%s: %s\n", strings.Join(append([]string{"millwright", name}, c.args...), " "), c.help)
 		fs.PrintUsage()
 		fs.VisitAll(func(f *flag.Flag) {
 			if !shared[f.Name] {
