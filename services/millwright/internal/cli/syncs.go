@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -66,7 +67,7 @@ func syncRun() apiCommand {
 				return err
 			}
 			if run.GetState() == syncv1.SyncRun_FAILED {
-				return &millwright.Error{Code: codes.Unknown, Domain: millwright.Domain, Reason: run.GetErrorReason(), Message: fmt.Sprintf("sync %s failed: %s", run.GetId(), run.GetError())}
+				return &millwright.Error{Code: codes.Unknown, Domain: millwright.Domain, Reason: cmp.Or(run.GetErrorReason(), "SYNC_FAILED"), Message: fmt.Sprintf("sync %s failed: %s", run.GetId(), run.GetError())}
 			}
 			return nil
 		},
