@@ -101,8 +101,12 @@ func TestReadmeProgramSurvivesRestart(t *testing.T) {
 	}
 	defer r.Close()
 	const fSetPipeSize = 1031 // F_SETPIPE_SZ
-	if _, _, errno := syscall.Syscall(syscall.SYS_FCNTL, w.Fd(), fSetPipeSize, 4096); errno != 0 {
+	size, _, errno := syscall.Syscall(syscall.SYS_FCNTL, w.Fd(), fSetPipeSize, 4096)
+	if errno != 0 {
 		t.Fatalf("F_SETPIPE_SZ: %v", errno)
+	}
+	if int(size) >= 30*len(want) { // a line is an id of 29 characters and more
+		t.Fatalf("a pipe of %d bytes holds the whole listing: the program would not wait for the restart", size)
 	}
 	cmd := exec.Command(program, id)
 	cmd.Env = append(os.Environ(), "MILLWRIGHT_TARGET="+public, "MILLWRIGHT_API_KEY="+s.Key)
