@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"slices"
 	"sync"
 	"testing"
@@ -192,15 +193,15 @@ func TestRetriesUnavailableThenSucceeds(t *testing.T) {
 }
 
 func TestRetryBudget(t *testing.T) {
-	f := &fakeEntity{fail: slices.Repeat([]error{unavailable}, 10)}
+	f := &fakeEntity{fail: slices.Repeat([]error{unavailable}, 20)}
 	c := newClient(t, f, millwright.WithClock(newClock()))
 	_, err := c.Entities.GetWorkOrder(context.Background(), &entityv1.GetWorkOrderRequest{Connection: "conn_1", Id: "wo_1"})
 	var e *millwright.Error
-	if !errors.As(err, &e) || e.Code != codes.Unavailable || e.Reason != "UNAVAILABLE" || e.Attempts != 5 {
-		t.Fatalf("err = %#v, want UNAVAILABLE after 5 attempts", err)
+	if !errors.As(err, &e) || e.Code != codes.Unavailable || e.Reason != "UNAVAILABLE" || e.Attempts != 10 {
+		t.Fatalf("err = %#v, want UNAVAILABLE after 10 attempts", err)
 	}
-	if f.count() != 5 {
-		t.Fatalf("attempts = %d, want 5 (default budget)", f.count())
+	if f.count() != 10 {
+		t.Fatalf("attempts = %d, want 10 (default budget)", f.count())
 	}
 }
 
@@ -468,5 +469,69 @@ func TestNewNeedsATarget(t *testing.T) {
 	var e *millwright.Error
 	if !errors.As(err, &e) || e.Code != codes.InvalidArgument {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// restartClock is a fake clock that restarts the server on the second
+// wait; from then on each wait also lasts 50ms of real time, time enough
+// for a dial on loopback, far less than gRPC's own reconnect backoff.
+type restartClock struct {
+	*fakeClock
+	restart func()
+}
+
+func (c restartClock) Sleep(ctx context.Context, d time.Duration) error {
+	err := c.fakeClock.Sleep(ctx, d)
+	switch n := len(c.waits()); {
+	case n == 2:
+		c.restart()
+		fallthrough
+	case n > 2:
+		time.Sleep(50 * time.Millisecond)
+	}
+	return err
+}
+
+// TestRetriesAcrossServerRestart: the server goes away and comes back on
+// the same address between two retries; the next retry reaches it, though
+// gRPC's own reconnect backoff (a second) has not run out.
+func TestRetriesAcrossServerRestart(t *testing.T) {
+	f := &fakeEntity{}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := lis.Addr().String()
+	serve := func(lis net.Listener) *grpc.Server {
+		srv := grpc.NewServer()
+		entityv1.RegisterEntityServiceServer(srv, f)
+		go func() { _ = srv.Serve(lis) }()
+		t.Cleanup(srv.Stop)
+		return srv
+	}
+	first := serve(lis)
+	clk := restartClock{fakeClock: newClock(), restart: func() {
+		lis, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Errorf("listen again on %s: %v", addr, err)
+			return
+		}
+		serve(lis)
+	}}
+	c, err := millwright.New(context.Background(), addr, millwright.WithInsecure(), millwright.WithClock(clk))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	get := func() error {
+		_, err := c.Entities.GetWorkOrder(context.Background(), &entityv1.GetWorkOrderRequest{Connection: "conn_1", Id: "wo_1"})
+		return err
+	}
+	if err := get(); err != nil {
+		t.Fatal(err)
+	}
+	first.Stop()
+	if err := get(); err != nil {
+		t.Fatalf("after the restart: %v (waits %v)", err, clk.waits())
 	}
 }

@@ -3,6 +3,7 @@ module github.com/millwright-dev/millwright/services/millwright
 go 1.26.0
 
 replace (
+	github.com/millwright-dev/millwright/client => ../../client
 	github.com/millwright-dev/millwright/gen => ../../gen
 	github.com/millwright-dev/millwright/services/connection => ../connection
 	github.com/millwright-dev/millwright/services/entity => ../entity
@@ -14,6 +15,7 @@ replace (
 
 require (
 	github.com/jackc/pgx/v5 v5.13.0
+	github.com/millwright-dev/millwright/client v0.0.0
 	github.com/millwright-dev/millwright/gen v0.0.0
 	github.com/millwright-dev/millwright/services/connection v0.0.0
 	github.com/millwright-dev/millwright/services/entity v0.0.0
@@ -25,6 +27,7 @@ require (
 	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/sync v0.25.0
 	google.golang.org/grpc v1.85.0
+	google.golang.org/protobuf v1.36.12
 )
 
 require (
@@ -62,7 +65,6 @@ require (
 	golang.org/x/time v0.16.0 // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20261110000943-09e21b237f2c // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20261110000943-09e21b237f2c // indirect
-	google.golang.org/protobuf v1.36.12 // indirect
 	modernc.org/libc v1.80.2 // indirect
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect

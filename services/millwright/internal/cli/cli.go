@@ -11,6 +11,8 @@ import (
 	"os/signal"
 	"sort"
 	"syscall"
+
+	millwright "github.com/millwright-dev/millwright/client"
 )
 
 // Version is set at build time.
@@ -18,9 +20,10 @@ var Version = "dev"
 
 // Exit codes scripts can trust.
 const (
-	exitOK    = 0
-	exitError = 1
-	exitUsage = 2
+	exitOK          = 0
+	exitUsage       = 1 // a mistake in the command line, or a local failure
+	exitAPI         = 2 // the API answered with an error
+	exitUnreachable = 3 // the API did not answer
 )
 
 type command struct {
@@ -55,17 +58,29 @@ func Main(args []string, out, errOut io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	err := cmd.run(ctx, args[1:], out, errOut)
-	var ue usageError
+	return exitCode(cmd.run(ctx, args[1:], out, errOut), args[0], errOut)
+}
+
+// exitCode reports err on errOut and maps it to the exit code: the one
+// place that decides how a command ends.
+func exitCode(err error, name string, errOut io.Writer) int {
+	var api *millwright.Error
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return exitOK
-	case errors.As(err, &ue):
-		fmt.Fprintf(errOut, "millwright %s: %v\n", args[0], err)
-		return exitUsage
+	case errors.As(err, &api) && unreachable(api):
+		fmt.Fprintf(errOut, "error: cannot reach the API: %s\n", api.Message)
+		return exitUnreachable
+	case errors.As(err, &api):
+		fmt.Fprintf(errOut, "error: %s: %s", api.Reason, api.Message)
+		if api.RequestID != "" {
+			fmt.Fprintf(errOut, " (request id %s)", api.RequestID)
+		}
+		fmt.Fprintln(errOut)
+		return exitAPI
 	default:
-		fmt.Fprintf(errOut, "millwright %s: %v\n", args[0], err)
-		return exitError
+		fmt.Fprintf(errOut, "millwright %s: %v\n", name, err)
+		return exitUsage
 	}
 }
 
@@ -78,9 +93,9 @@ func printUsage(w io.Writer) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+		fmt.Fprintf(w, "  %-12s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(w, "\nRun 'millwright <command> --help' for a command's flags; each flag can also be set by its MILLWRIGHT_* environment variable.")
+	fmt.Fprintln(w, "\nRun 'millwright <command> --help' for a command's flags; a flag listed with a MILLWRIGHT_* environment variable can also be set by it.")
 }
 
 func init() {

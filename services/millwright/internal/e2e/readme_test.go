@@ -52,15 +52,7 @@ func TestReadmeQuickstart(t *testing.T) {
 		}
 		l.Close()
 	}
-	text := readme(t)
-	begin, end := strings.Index(text, "<!-- quickstart:begin -->"), strings.Index(text, "<!-- quickstart:end -->")
-	if begin < 0 || end < begin {
-		t.Fatal("README has no quickstart markers")
-	}
-	block := regexp.MustCompile("(?s)```sh\n(.*?)```").FindStringSubmatch(text[begin:end])
-	if block == nil {
-		t.Fatal("no sh block in the quickstart")
-	}
+	quickstart := readmeBlock(t, "quickstart", "sh")
 
 	// A working directory like the repository's root: scripts/ and tools/
 	// from the repository, a fresh .millwright data directory.
@@ -108,7 +100,7 @@ func TestReadmeQuickstart(t *testing.T) {
 		_, runs := do2("http://127.0.0.1:8080/v1/connections/"+ids[1]+"/syncRuns", strings.TrimSpace(string(key)))
 		return strings.Contains(runs, `"state":"SUCCEEDED"`)
 	})
-	cmd := exec.Command("bash", "-euo", "pipefail", "-c", block[1])
+	cmd := exec.Command("bash", "-euo", "pipefail", "-c", quickstart)
 	cmd.Dir = work
 	out, err := cmd.CombinedOutput()
 	if err != nil {
