@@ -58,7 +58,8 @@ var nativePurchaseOrders = map[string]nativeReader{
 		rec, _ := got["purchaseOrder"].(map[string]any)
 		po := nativePurchaseOrder{Vendor: str(rec["vendorId"])}
 		for _, l := range items(rec, "items") {
-			po.Lines = append(po.Lines, nativeLine{Part: str(l["partId"]), Quantity: num(l["quantityOrdered"]), Price: num(l["unitCost"])})
+			// MaintainX keeps money in cents.
+			po.Lines = append(po.Lines, nativeLine{Part: str(l["partId"]), Quantity: num(l["quantityOrdered"]), Price: num(l["unitCost"]) / 100})
 		}
 		return po
 	},
