@@ -379,9 +379,11 @@ func purchaseOrderStatus(m rec, items []rec) entityv1.PurchaseOrder_Status {
 
 var processingStatusNames = map[string]string{"01": "In process", "02": "Active", "03": "In release", "04": "Partially released", "05": "Released", "08": "Rejected"}
 
+// rat reads a decimal; 0 when it is not one (exponents are refused: a
+// decimal of SAP has none, and 1e999999 would cost memory).
 func rat(s string) *big.Rat {
 	r, ok := new(big.Rat).SetString(strings.TrimSpace(s))
-	if !ok {
+	if !ok || strings.ContainsAny(s, "eE/") {
 		return new(big.Rat)
 	}
 	return r
