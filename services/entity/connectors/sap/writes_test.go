@@ -189,5 +189,3 @@ func containsAll(s string, parts ...string) bool {
 	}
 	return true
 }
-
-
