@@ -129,7 +129,7 @@ func (c *Connector) Describe() *entityv1.System {
 		},
 		CredentialFields: []*entityv1.SystemField{
 			{Name: "username", DisplayName: "User name", Required: true, Group: "basic",
-				Description: "A communication user allowed to use the APIs (communication arrangements SAP_COM_0008, 0009, 0053, 0108, 0164, 0395)."},
+				Description: "A communication user with communication arrangements for the services the connector calls (maintenance orders, purchase orders, equipment, functional locations, products, business partners, plants, storage locations, material stock and documents)."},
 			{Name: "password", DisplayName: "Password", Required: true, Secret: true, Group: "basic",
 				Description: "The communication user's password."},
 			{Name: "client_id", DisplayName: "OAuth client id", Required: true, Group: "oauth",
