@@ -16,32 +16,12 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/millwright-dev/millwright/simulators/internal/vendorspecs"
 )
 
-// specDir finds vendor-specs/sap beside the repository: the directory
-// holding go.work, then ../shared/vendor-specs/sap.
-func specDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.work above the package: cannot find ../shared/vendor-specs")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "vendor-specs", "sap")
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("SAP's service descriptions are absent (%s): the fidelity test needs ../shared/vendor-specs beside the repository", p)
-	}
-	return p
-}
+// specDir is vendor-specs/sap beside the repository.
+func specDir(t *testing.T) string { return vendorspecs.Path(t, "sap") }
 
 // The parts of an EDMX document (OData V2 $metadata) the test compares;
 // encoding/xml matches the elements by local name.

@@ -21,6 +21,8 @@ import (
 	"slices"
 	"strings"
 
+	"google.golang.org/protobuf/proto"
+
 	entityv1 "github.com/millwright-dev/millwright/gen/go/millwright/entity/v1"
 	"github.com/millwright-dev/millwright/services/entity/connector"
 	"github.com/millwright-dev/millwright/services/entity/internal/model"
@@ -97,12 +99,7 @@ func supports(collection string, o op) bool {
 func (c *Connector) Describe() *entityv1.System {
 	caps := make([]*entityv1.CollectionCapability, len(capabilities))
 	for i, cp := range capabilities {
-		caps[i] = &entityv1.CollectionCapability{
-			Collection:           cp.GetCollection(),
-			Operations:           slices.Clone(cp.GetOperations()),
-			CreateRequiredFields: slices.Clone(cp.GetCreateRequiredFields()),
-			UpdatableFields:      slices.Clone(cp.GetUpdatableFields()),
-		}
+		caps[i] = proto.Clone(cp).(*entityv1.CollectionCapability)
 	}
 	return &entityv1.System{
 		Id:          "sap",
