@@ -304,3 +304,28 @@ func TestGoodsMovement(t *testing.T) {
 		t.Errorf("issue beyond stock: %d %s", a.status, a.body)
 	}
 }
+
+func TestChildSetsAndNavigation(t *testing.T) {
+	c := newClient(t, Config{})
+	items := results(t, c.do("GET", po+"A_PurchaseOrderItem?$filter="+url.QueryEscape("PurchaseOrder eq '4500000002'"), nil, nil))
+	nav := results(t, c.do("GET", po+"A_PurchaseOrder('4500000002')/to_PurchaseOrderItem", nil, nil))
+	if len(items) != 3 || len(nav) != 3 {
+		t.Errorf("purchase order 4500000002 has %d items by filter and %d by navigation, want 3", len(items), len(nav))
+	}
+	one := c.do("GET", po+"A_PurchaseOrderItem(PurchaseOrder='4500000002',PurchaseOrderItem='20')", nil, nil)
+	if one.status != 200 || one.json(t)["d"].(map[string]any)["PurchaseOrderItem"] != "20" {
+		t.Errorf("item 20: %d %s", one.status, one.body)
+	}
+	if a := c.do("GET", po+"A_PurchaseOrder('9999999999')", nil, nil); a.status != 404 || errorCode(t, a) != "/IWBEP/CM_MGW_RT/020" {
+		t.Errorf("missing order: %d %s", a.status, a.body)
+	}
+	a := c.do("GET", "/sap/opu/odata/sap/API_PRODUCT_SRV/A_Product('SP-00002')?$expand=to_Description", nil, nil)
+	descs := a.json(t)["d"].(map[string]any)["to_Description"].(map[string]any)["results"].([]any)
+	if len(descs) != 2 {
+		t.Errorf("product SP-00002 has %d descriptions, want EN and DE", len(descs))
+	}
+	n := c.do("GET", "/sap/opu/odata/sap/API_BUSINESS_PARTNER/A_Supplier/$count", nil, nil)
+	if string(n.body) != "20" {
+		t.Errorf("$count of suppliers: %s", n.body)
+	}
+}

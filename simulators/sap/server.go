@@ -403,6 +403,11 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	}
 	tok := newID(24)
 	s.mu.Lock()
+	for t, exp := range s.tokens {
+		if time.Now().After(exp) {
+			delete(s.tokens, t)
+		}
+	}
 	s.tokens[tok] = time.Now().Add(time.Hour)
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")

@@ -189,3 +189,23 @@ func containsAll(s string, parts ...string) bool {
 	}
 	return true
 }
+
+func TestPassthrough(t *testing.T) {
+	s := startSim(t, sim.Config{})
+	c := New()
+	ctx := context.Background()
+	got, err := c.Passthrough(ctx, s.cfg, connector.PassthroughRequest{Method: "GET", Path: "/sap/opu/odata/sap/API_MAINTENANCEORDER/MaintenanceOrder('4000001')"})
+	if err != nil || got.StatusCode != 200 || !strings.Contains(got.Body, `"MaintenanceOrder":"4000001"`) {
+		t.Fatalf("passthrough GET: %v %d %.200s", err, got.StatusCode, got.Body)
+	}
+	// A write goes with a CSRF token; SAP's refusal (no If-Match) is
+	// returned as it is, not as an error.
+	got, err = c.Passthrough(ctx, s.cfg, connector.PassthroughRequest{Method: "POST",
+		Path: "/sap/opu/odata/sap/API_MAINTENANCEORDER/ReleaseMaintenanceOrder", Query: map[string]string{"MaintenanceOrder": "'4000001'"}})
+	if err != nil || got.StatusCode != http.StatusPreconditionRequired {
+		t.Errorf("passthrough POST without If-Match: %v %d %s", err, got.StatusCode, got.Body)
+	}
+	if _, err := c.Passthrough(ctx, s.cfg, connector.PassthroughRequest{Method: "GET", Path: "https://elsewhere.example.com/x"}); reasonOf(err) != apierr.InvalidArgument {
+		t.Errorf("passthrough to another host: %v", err)
+	}
+}
