@@ -209,3 +209,37 @@ func TestPassthrough(t *testing.T) {
 		t.Errorf("passthrough to another host: %v", err)
 	}
 }
+
+// TestServerPaging lists through a server page smaller than the
+// connector's $top: SAP answers fewer records and a __next link, and the
+// connector goes on from the last key.
+func TestServerPaging(t *testing.T) {
+	s := startSim(t, sim.Config{PageSize: 7})
+	c := New()
+	seen := map[string]bool{}
+	req := connector.ListRequest{Collection: model.WorkOrders}
+	pages := 0
+	for {
+		p, err := c.ListChanges(context.Background(), s.cfg, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		for _, r := range p.Records {
+			if seen[r.GetRemoteId()] {
+				t.Fatalf("%s listed twice", r.GetRemoteId())
+			}
+			seen[r.GetRemoteId()] = true
+		}
+		if p.NextPageToken == "" {
+			if p.Cursor == "" {
+				t.Error("no cursor on the last page")
+			}
+			break
+		}
+		req.PageToken = p.NextPageToken
+	}
+	if len(seen) != 500 || pages < 500/7 {
+		t.Errorf("%d orders in %d pages, want 500 in pages of 7", len(seen), pages)
+	}
+}
