@@ -11,7 +11,8 @@
 // New returns a Server, an http.Handler answering under
 // /sap/opu/odata/sap/<SERVICE>/:
 //
-//	API_MAINTENANCEORDER           MaintenanceOrder; status function imports
+//	API_MAINTENANCEORDER           MaintenanceOrder (POST creates one in CRTD);
+//	                               status function imports
 //	                               ReleaseMaintenanceOrder,
 //	                               SetMaintOrdToTechCompleted,
 //	                               ResetMaintOrdStsTechCompleted,
@@ -67,7 +68,9 @@
 //
 // # Business rules
 //
-// Purchase orders get the next number (4500000001...), status 02 (active),
+// Maintenance orders need an order type (PM01, PM02, PM03), a description
+// and equipment, a functional location or a planning plant; they start in
+// CRTD. Purchase orders get the next number (4500000001...), status 02 (active),
 // need CompanyCode, PurchaseOrderType, Supplier (existing, not blocked),
 // PurchasingOrganization, PurchasingGroup and at least one item with a
 // plant, a quantity, a net price and a material or a short text with a
@@ -101,7 +104,7 @@
 //     time on some sets); function imports require If-Match.
 //   - $filter has no functions, or, not or parentheses; $orderby only on
 //     the key; $select is ignored; no $batch, no Atom XML.
-//   - Maintenance orders, equipment and others cannot be created; only
-//     purchase orders and material documents are.
+//   - Equipment, locations, products and suppliers cannot be created; only
+//     maintenance orders, purchase orders and material documents are.
 //   - The CSRF token is valid across every service of the system.
 package sap

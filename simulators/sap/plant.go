@@ -248,7 +248,7 @@ func (p *plant) order(i int) rec {
 		"MaintenanceActivityType": "", "MaintPriority": strconv.Itoa(between(r, 1, 4)), "MaintPriorityType": "PM",
 		"MaintOrdPersonResponsible": "", "LastChangeByUser": "MW_PLANNER", "LastChangeDateTime": t, "CreatedByUser": "MW_PLANNER",
 		"MaintOrderCreationDateTime": created, "MainWorkCompletedDateTime": nil, "UserStatusText": "", "CostCenter": "",
-		"BusinessArea": ""}
+		"BusinessArea": "", "MaintObjectFreeDefinedAttrib": ""}
 	k := r.IntN(p.cfg.Plants)
 	equipName, fl := "", p.area(k, 0)
 	if p.cfg.Equipment > 0 {

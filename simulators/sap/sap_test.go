@@ -329,3 +329,27 @@ func TestChildSetsAndNavigation(t *testing.T) {
 		t.Errorf("$count of suppliers: %s", n.body)
 	}
 }
+
+func TestCreateMaintenanceOrder(t *testing.T) {
+	c := newClient(t, Config{})
+	c.fetchCSRF()
+	a := c.do("POST", mo+"MaintenanceOrder", map[string]any{"MaintenanceOrderType": "PM01", "MaintenanceOrderDesc": "Replace seal",
+		"Equipment": "10000002", "MaintPriority": "2"}, nil)
+	if a.status != 201 {
+		t.Fatalf("create: %d %s", a.status, a.body)
+	}
+	d := a.json(t)["d"].(map[string]any)
+	if d["MaintenanceOrder"] != "4000501" || d["SystemStatusText"] != "CRTD" || d["FunctionalLocation"] == "" || d["MaintenancePlanningPlant"] != "1010" {
+		t.Errorf("created %v", d)
+	}
+	for want, body := range map[string]map[string]any{
+		"IW/005": {"MaintenanceOrderType": "PM01", "MaintenanceOrderDesc": "x", "Equipment": "99999999"},
+		"IW/010": {"MaintenanceOrderType": "ZZ99", "MaintenanceOrderDesc": "x", "Equipment": "10000002"},
+		"IW/040": {"MaintenanceOrderType": "PM01", "MaintenanceOrderDesc": "x"},
+		"ME/083": {"MaintenanceOrderType": "PM01", "Equipment": "10000002"}, // no description
+	} {
+		if a := c.do("POST", mo+"MaintenanceOrder", body, nil); a.status != 400 || errorCode(t, a) != want {
+			t.Errorf("%v: %d %s, want %s", body, a.status, a.body, want)
+		}
+	}
+}

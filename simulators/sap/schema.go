@@ -170,6 +170,7 @@ var (
 		str("MaintenancePlanningPlant", 4), str("MaintenancePlant", 4), str("BusinessArea", 4), roStr("CompanyCode", 4),
 		str("CostCenter", 10), str("Equipment", 18), roStr("EquipmentName", 40), str("FunctionalLocation", 30),
 		str("MaintenancePlannerGroup", 3), str("MaintenanceActivityType", 3), str("MaintPriority", 1), roStr("MaintPriorityType", 2),
+		str("MaintObjectFreeDefinedAttrib", 30),
 		roStr("Currency", 5), str("MaintOrdPersonResponsible", 12), roStr("LastChangeByUser", 12), roStamp("LastChangeDateTime", 0),
 		roStr("CreatedByUser", 12), roStamp("MaintOrderCreationDateTime", 0), roStamp("MainWorkCompletedDateTime", 0),
 		roStr("SystemStatusText", 40), roStr("UserStatusText", 40), roStr("TechnicalObject", 40), roStr("TechObjIsEquipOrFuncnlLoc", 20),

@@ -95,6 +95,8 @@ func (s *Server) create(q *request, set *entitySet) *odataError {
 		return s.createPurchaseOrder(q, body)
 	case setMaterialDocument:
 		return s.postGoodsMovement(q, body)
+	case setMaintenanceOrder:
+		return s.createOrder(q, body)
 	}
 	return errorf(http.StatusMethodNotAllowed, "/IWBEP/CM_MGW_RT/004", "The simulator does not create "+set.Name+" records")
 }
@@ -169,6 +171,70 @@ func (s *Server) writeCreated(q *request, set *entitySet, r rec, expand map[stri
 	q.w.Header().Set("ETag", etag)
 	writeJSONBody(q.w, http.StatusCreated, []byte(`{"d":`), body, []byte(`}`))
 	return nil
+}
+
+// orderTypes are the maintenance order types the simulated system has.
+var orderTypeNames = []string{"PM01", "PM02", "PM03"}
+
+// createOrder creates a maintenance order in status CRTD: an order type, a
+// description and a technical object (equipment or functional location) or
+// a planning plant are required.
+func (s *Server) createOrder(q *request, body map[string]any) *odataError {
+	o := rec{}
+	if e := apply(setMaintenanceOrder, o, body, false); e != nil {
+		return e
+	}
+	if e := required(o, "MaintenanceOrderType", "MaintenanceOrderDesc"); e != nil {
+		return e
+	}
+	if !slices.Contains(orderTypeNames, o.str("MaintenanceOrderType")) {
+		return errorf(http.StatusBadRequest, "IW/010", "Order type "+o.str("MaintenanceOrderType")+" is not defined")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e := s.checkChange(setMaintenanceOrder, rec{}, o); e != nil {
+		return e
+	}
+	if fl := o.str("FunctionalLocation"); fl != "" {
+		f, ok := s.tables[setFunctionalLocation].get(fl)
+		if !ok {
+			return errorf(http.StatusBadRequest, "IW/006", "Functional location "+fl+" does not exist")
+		}
+		if o.str("MaintenancePlanningPlant") == "" {
+			o["MaintenancePlanningPlant"] = f.str("MaintenancePlant")
+		}
+	}
+	if eq := o.str("Equipment"); eq != "" {
+		e, _ := s.tables[setEquipment].get(eq + "\x00" + "99991231")
+		o["MaintenancePlanningPlant"] = e.str("MaintenancePlant")
+	}
+	plant := o.str("MaintenancePlanningPlant")
+	if plant == "" {
+		return errorf(http.StatusBadRequest, "IW/040", "Enter a technical object or a planning plant")
+	}
+	if _, ok := s.tables[setPlant].get(plant); !ok {
+		return errorf(http.StatusBadRequest, "IW/041", "Planning plant "+plant+" does not exist")
+	}
+	now := s.now().Truncate(time.Second)
+	pi := plantTable[plantIndex(plant)]
+	key := s.p.orderKey(s.nextMO)
+	o["MaintenanceOrder"], o["SystemStatusText"], o["CreatedByUser"], o["MaintOrderCreationDateTime"] = key, "CRTD", q.user(), now
+	o["MaintenancePlant"], o["MainWorkCenterPlant"], o["CompanyCode"], o["Currency"] = plant, plant, plant, pi.currency
+	o["MaintPriorityType"] = "PM"
+	if o.str("TechnicalObject") == "" {
+		o["TechnicalObject"], o["TechObjIsEquipOrFuncnlLoc"] = o.str("FunctionalLocation"), "EAMS_FL"
+	} else {
+		o["TechObjIsEquipOrFuncnlLoc"] = "EAMS_EQUI"
+	}
+	if o["MaintOrdBasicStartDateTime"] == nil {
+		o["MaintOrdBasicStartDateTime"] = now
+	}
+	s.touch(setMaintenanceOrder, o, q.user())
+	s.nextMO++
+	s.tables[setMaintenanceOrder].put(key, o)
+	s.mu.Unlock()
+	defer s.mu.Lock()
+	return s.writeCreated(q, setMaintenanceOrder, o, nil)
 }
 
 // checkSupplier refuses a supplier that does not exist or is blocked; the

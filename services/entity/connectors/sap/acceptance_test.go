@@ -58,6 +58,16 @@ func TestAcceptance(t *testing.T) {
 		},
 		NewRecord: func(t *testing.T, collection string) *connectorv1.Record {
 			col, _ := model.ByName(collection)
+			if collection == model.WorkOrders {
+				eq := rec(s.list("API_EQUIPMENT", "Equipment", url.Values{"$top": {"1"}})[0])
+				start := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Second)
+				return col.ToRecord(&entityv1.WorkOrder{
+					Title: "Replace coupling insert", Status: entityv1.WorkOrder_OPEN, RemoteStatus: "CRTD",
+					Priority: entityv1.WorkOrder_HIGH, RemotePriority: "2", Type: "PM01",
+					AssetId: eq.str("Equipment"), LocationId: "FLOC:" + eq.str("FunctionalLocation"),
+					ScheduledStartTime: timestamppb.New(start), ScheduledEndTime: timestamppb.New(start.Add(3 * time.Hour)),
+				})
+			}
 			supplier := ""
 			for _, v := range s.list("API_BUSINESS_PARTNER", "A_Supplier", url.Values{}) {
 				if !rec(v).flag("PurchasingIsBlocked") {
@@ -85,11 +95,21 @@ func TestAcceptance(t *testing.T) {
 		},
 		Invalid: func(t *testing.T, collection string) (*connectorv1.Record, string) {
 			col, _ := model.ByName(collection)
+			if collection == model.WorkOrders {
+				return col.ToRecord(&entityv1.WorkOrder{Title: "Nothing to repair", AssetId: "99999999"}), "IW/005"
+			}
 			return col.ToRecord(&entityv1.PurchaseOrder{
 				VendorId: "17300007", ShipToLocationId: "PLANT:1010", CurrencyCode: "EUR",
 				LineItems: []*entityv1.PurchaseOrderLine{{Description: "Anything", Quantity: "1", UnitPrice: &entityv1.Money{CurrencyCode: "EUR", Amount: "1"}}},
 			}), "06/042"
 		},
-		Statuses: map[string]string{model.PurchaseOrders: "CANCELLED"},
+		Change: func(t *testing.T, collection string) ([]string, *connectorv1.Record) {
+			col, _ := model.ByName(collection)
+			end := time.Now().Add(96 * time.Hour).UTC().Truncate(time.Second)
+			return []string{"title", "priority", "scheduled_end_time"}, col.ToRecord(&entityv1.WorkOrder{
+				Title: "Replace coupling insert and align", Priority: entityv1.WorkOrder_URGENT, ScheduledEndTime: timestamppb.New(end),
+			})
+		},
+		Statuses: map[string]string{model.PurchaseOrders: "CANCELLED", model.WorkOrders: "IN_PROGRESS"},
 	})
 }

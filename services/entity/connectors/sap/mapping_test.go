@@ -146,3 +146,30 @@ func FuzzMapRecords(f *testing.F) {
 		}
 	})
 }
+
+func TestWorkOrderBody(t *testing.T) {
+	start := ts("2026-03-01T08:00:00Z")
+	body, err := workOrderBody(connector.Config{}, &entityv1.WorkOrder{Title: "Fix", Priority: entityv1.WorkOrder_LOW,
+		LocationId: "PLANT:1710", ScheduledStartTime: start})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(body)
+	want := `{"MaintOrdBasicStartDateTime":"/Date(1772352000000+0000)/","MaintPriority":"4","MaintenanceOrderDesc":"Fix","MaintenanceOrderType":"PM01","MaintenancePlanningPlant":"1710"}`
+	if string(raw) != want {
+		t.Errorf("body\n got  %s\n want %s", raw, want)
+	}
+	for _, bad := range []*entityv1.WorkOrder{
+		{Title: " ", AssetId: "1"},
+		{Title: "x"},
+		{Title: "x", LocationId: "SLOC:1010/0001"},
+		{Title: "x", AssetId: "1", Priority: entityv1.WorkOrder_Priority(9)},
+	} {
+		if _, err := workOrderBody(connector.Config{}, bad); reasonOf(err) != "INVALID_ARGUMENT" {
+			t.Errorf("%v: %v, want INVALID_ARGUMENT", bad, err)
+		}
+	}
+	if _, err := orderFields(&entityv1.WorkOrder{}, []string{"due_time"}); reasonOf(err) != "INVALID_ARGUMENT" {
+		t.Errorf("update of due_time: %v", err)
+	}
+}

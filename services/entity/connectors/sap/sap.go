@@ -65,6 +65,7 @@ const (
 	opList        = entityv1.CollectionCapability_LIST
 	opGet         = entityv1.CollectionCapability_GET
 	opCreate      = entityv1.CollectionCapability_CREATE
+	opUpdate      = entityv1.CollectionCapability_UPDATE
 	opSetStatus   = entityv1.CollectionCapability_SET_STATUS
 	opAdjust      = entityv1.CollectionCapability_ADJUST
 	opListChanges = entityv1.CollectionCapability_LIST_CHANGES
@@ -75,7 +76,8 @@ const (
 // time in SAP's APIs (plants, storage locations, stock, suppliers), so they
 // are listed whole (LIST, no LIST_CHANGES); no collection reports deletions.
 var capabilities = []*entityv1.CollectionCapability{
-	{Collection: model.WorkOrders, Operations: []op{opList, opGet, opSetStatus, opListChanges}},
+	{Collection: model.WorkOrders, Operations: []op{opList, opGet, opCreate, opUpdate, opSetStatus, opListChanges},
+		CreateRequiredFields: []string{"title"}, UpdatableFields: workOrderUpdatable},
 	{Collection: model.Assets, Operations: []op{opList, opGet, opListChanges}},
 	{Collection: model.Locations, Operations: []op{opList, opGet}},
 	{Collection: model.Parts, Operations: []op{opList, opGet, opListChanges}},
@@ -119,6 +121,8 @@ func (c *Connector) Describe() *entityv1.System {
 				Description: "Purchasing organization of created purchase orders; empty uses the ship-to plant's code."},
 			{Name: "purchasing_group", DisplayName: "Purchasing group",
 				Description: "Purchasing group of created purchase orders; empty uses 001."},
+			{Name: "maintenance_order_type", DisplayName: "Maintenance order type",
+				Description: "Order type of created work orders without a type; empty uses PM01 (corrective maintenance)."},
 			{Name: "purchase_order_type", DisplayName: "Purchase order type",
 				Description: "Document type of created purchase orders; empty uses NB (standard purchase order)."},
 			{Name: "material_group", DisplayName: "Material group for text items",

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	connectorv1 "github.com/millwright-dev/millwright/gen/go/millwright/connector/v1"
 	entityv1 "github.com/millwright-dev/millwright/gen/go/millwright/entity/v1"
@@ -129,43 +130,183 @@ func purchaseOrderBody(cfg connector.Config, po *entityv1.PurchaseOrder) (map[st
 	return body, nil
 }
 
-// Create creates a purchase order (deep insert with its lines).
+// workOrderUpdatable are the unified fields Update changes on a
+// maintenance order.
+var workOrderUpdatable = []string{"title", "priority", "asset_id", "location_id", "scheduled_start_time", "scheduled_end_time"}
+
+// sapDate writes a time as an Edm.DateTimeOffset JSON literal (whole
+// seconds).
+func sapDate(t interface{ AsTime() time.Time }) string {
+	return "/Date(" + strconv.FormatInt(t.AsTime().Truncate(time.Second).UnixMilli(), 10) + "+0000)/"
+}
+
+// orderFields maps unified work order fields to MaintenanceOrder
+// properties.
+func orderFields(wo *entityv1.WorkOrder, fields []string) (map[string]any, error) {
+	body := map[string]any{}
+	for _, f := range fields {
+		switch f {
+		case "title":
+			if strings.TrimSpace(wo.GetTitle()) == "" {
+				return nil, invalid("work_order.title", "is required")
+			}
+			body["MaintenanceOrderDesc"] = wo.GetTitle()
+		case "priority":
+			p := ""
+			for k, v := range priorities {
+				if v == wo.GetPriority() {
+					p = k
+				}
+			}
+			if p == "" {
+				return nil, invalid("work_order.priority", "must be LOW, MEDIUM, HIGH or URGENT")
+			}
+			body["MaintPriority"] = p
+		case "asset_id":
+			body["Equipment"] = wo.GetAssetId()
+		case "location_id":
+			switch id := wo.GetLocationId(); {
+			case id == "":
+				body["FunctionalLocation"] = ""
+			case strings.HasPrefix(id, flocPrefix):
+				body["FunctionalLocation"] = strings.TrimPrefix(id, flocPrefix)
+			default:
+				return nil, invalid("work_order.location_id", "must be a functional location (FLOC:...)")
+			}
+		case "scheduled_start_time", "scheduled_end_time":
+			t := wo.GetScheduledStartTime()
+			prop := "MaintOrdBasicStartDateTime"
+			if f == "scheduled_end_time" {
+				t, prop = wo.GetScheduledEndTime(), "MaintOrdBasicEndDateTime"
+			}
+			if t == nil {
+				body[prop] = nil
+			} else {
+				body[prop] = sapDate(t)
+			}
+		default:
+			return nil, invalid("update_mask", f+" cannot be changed in SAP through the connector")
+		}
+	}
+	return body, nil
+}
+
+// workOrderBody maps a unified work order to a MaintenanceOrder to create.
+func workOrderBody(cfg connector.Config, wo *entityv1.WorkOrder) (map[string]any, error) {
+	fields := []string{"title"}
+	for f, set := range map[string]bool{
+		"priority": wo.GetPriority() != 0, "asset_id": wo.GetAssetId() != "", "scheduled_start_time": wo.GetScheduledStartTime() != nil,
+		"scheduled_end_time": wo.GetScheduledEndTime() != nil, "location_id": strings.HasPrefix(wo.GetLocationId(), flocPrefix),
+	} {
+		if set {
+			fields = append(fields, f)
+		}
+	}
+	body, err := orderFields(wo, fields)
+	if err != nil {
+		return nil, err
+	}
+	if id := wo.GetLocationId(); strings.HasPrefix(id, plantPrefix) {
+		body["MaintenancePlanningPlant"] = strings.TrimPrefix(id, plantPrefix)
+	} else if id != "" && !strings.HasPrefix(id, flocPrefix) {
+		return nil, invalid("work_order.location_id", "must be a functional location (FLOC:...) or a plant (PLANT:...)")
+	}
+	if wo.GetAssetId() == "" && wo.GetLocationId() == "" {
+		return nil, invalid("work_order.asset_id", "SAP needs an asset (equipment) or a location (functional location or plant)")
+	}
+	body["MaintenanceOrderType"] = setting(cfg, "maintenance_order_type", "PM01")
+	if wo.GetType() != "" {
+		body["MaintenanceOrderType"] = wo.GetType()
+	}
+	return body, nil
+}
+
+// created decodes the entity of a 201 answer.
+func created(data []byte, key string) (rec, error) {
+	var a struct {
+		D map[string]any `json:"d"`
+	}
+	if json.Unmarshal(data, &a) != nil || rec(a.D).str(key) == "" {
+		return nil, apierr.New(apierr.ConnectedSystemError, "%s created a record but did not return it", systemName).With("system", systemName)
+	}
+	return a.D, nil
+}
+
+// guards are the properties holding the idempotency tag, by collection.
+var guards = map[string]string{model.PurchaseOrders: "CorrespncInternalReference", model.WorkOrders: "MaintObjectFreeDefinedAttrib"}
+
+// Create creates a maintenance order, or a purchase order (deep insert
+// with its lines).
 func (c *Connector) Create(ctx context.Context, cfg connector.Config, r *connectorv1.Record, idempotencyKey string) (*connectorv1.Record, error) {
-	if r.GetCollection() != model.PurchaseOrders || r.GetPurchaseOrder() == nil {
+	var body map[string]any
+	var err error
+	switch {
+	case r.GetCollection() == model.PurchaseOrders && r.GetPurchaseOrder() != nil:
+		body, err = purchaseOrderBody(cfg, r.GetPurchaseOrder())
+	case r.GetCollection() == model.WorkOrders && r.GetWorkOrder() != nil:
+		body, err = workOrderBody(cfg, r.GetWorkOrder())
+	default:
 		return c.Unimplemented.Create(ctx, cfg, r, idempotencyKey)
+	}
+	if err != nil {
+		return nil, err
 	}
 	s, err := c.session(cfg)
 	if err != nil {
 		return nil, err
 	}
-	body, err := purchaseOrderBody(cfg, r.GetPurchaseOrder())
-	if err != nil {
-		return nil, err
-	}
-	src := sources[model.PurchaseOrders][0]
+	src := sources[r.GetCollection()][0]
 	if idempotencyKey != "" {
 		tag := idempotencyTag(idempotencyKey)
-		page, err := s.list(ctx, src.service, src.set, url.Values{"$filter": {"CorrespncInternalReference eq " + quote(tag)},
-			"$top": {"1"}, "$expand": {src.expand}})
+		q := url.Values{"$filter": {guards[r.GetCollection()] + " eq " + quote(tag)}, "$top": {"1"}}
+		if src.expand != "" {
+			q.Set("$expand", src.expand)
+		}
+		page, err := s.list(ctx, src.service, src.set, q)
 		if err != nil {
 			return nil, err
 		}
 		if len(page.records) > 0 {
 			return src.record(page.records[0]), nil
 		}
-		body["CorrespncInternalReference"] = tag
+		body[guards[r.GetCollection()]] = tag
 	}
 	_, data, err := s.write(ctx, http.MethodPost, src.service, src.set, nil, body, nil)
 	if err != nil {
 		return nil, err
 	}
-	var created struct {
-		D map[string]any `json:"d"`
+	m, err := created(data, src.key)
+	if err != nil {
+		return nil, err
 	}
-	if json.Unmarshal(data, &created) != nil || rec(created.D).str("PurchaseOrder") == "" {
-		return nil, apierr.New(apierr.ConnectedSystemError, "%s created a purchase order but did not return it", systemName).With("system", systemName)
+	return src.record(m), nil
+}
+
+// Update changes the named fields of a maintenance order (PATCH with the
+// ETag read).
+func (c *Connector) Update(ctx context.Context, cfg connector.Config, r *connectorv1.Record, fields []string, idempotencyKey string) (*connectorv1.Record, error) {
+	if r.GetCollection() != model.WorkOrders || r.GetWorkOrder() == nil {
+		return c.Unimplemented.Update(ctx, cfg, r, fields, idempotencyKey)
 	}
-	return src.record(created.D), nil
+	body, err := orderFields(r.GetWorkOrder(), fields)
+	if err != nil {
+		return nil, err
+	}
+	s, err := c.session(cfg)
+	if err != nil {
+		return nil, err
+	}
+	_, etag, src, err := s.read(ctx, model.WorkOrders, r.GetRemoteId())
+	if err != nil {
+		return nil, err
+	}
+	if len(body) > 0 {
+		path, _ := src.path(r.GetRemoteId())
+		if _, _, err := s.write(ctx, http.MethodPatch, src.service, path, nil, body, http.Header{"If-Match": {etag}}); err != nil {
+			return nil, err
+		}
+	}
+	return c.Get(ctx, cfg, model.WorkOrders, r.GetRemoteId())
 }
 
 // orderStep is the next function import on the way from a maintenance
