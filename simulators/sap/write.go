@@ -83,50 +83,61 @@ func required(r rec, names ...string) *odataError {
 	return nil
 }
 
-// create answers POST on an entity set: a purchase order with its items
-// (deep insert) or a material document (a goods movement).
+// create answers POST on an entity set: a maintenance order, a purchase
+// order with its items (deep insert) or a material document (a goods
+// movement), answered 201 with the record and its children.
 func (s *Server) create(q *request, set *entitySet) *odataError {
 	body, e := decodeBody(q)
 	if e != nil {
 		return e
 	}
+	var r rec
 	switch set {
 	case setPurchaseOrder:
-		return s.createPurchaseOrder(q, body)
+		r, e = s.createPurchaseOrder(q, body)
 	case setMaterialDocument:
-		return s.postGoodsMovement(q, body)
+		r, e = s.postGoodsMovement(q, body)
 	case setMaintenanceOrder:
-		return s.createOrder(q, body)
+		r, e = s.createOrder(q, body)
+	default:
+		return errorf(http.StatusMethodNotAllowed, "/IWBEP/CM_MGW_RT/004", "The simulator does not create "+set.Name+" records")
 	}
-	return errorf(http.StatusMethodNotAllowed, "/IWBEP/CM_MGW_RT/004", "The simulator does not create "+set.Name+" records")
+	if e != nil {
+		return e
+	}
+	expand := map[string]bool{}
+	for _, n := range set.Navs {
+		expand[n.Name] = true
+	}
+	return s.writeCreated(q, set, r, expand)
 }
 
 // stamp7 is a change time with the 7 decimal places of Edm.DateTimeOffset
 // Precision 7.
 func stamp7(t time.Time) time.Time { return t.Truncate(100 * time.Nanosecond) }
 
-func (s *Server) createPurchaseOrder(q *request, body map[string]any) *odataError {
+func (s *Server) createPurchaseOrder(q *request, body map[string]any) (rec, *odataError) {
 	items, e := childrenOf(body, "to_PurchaseOrderItem")
 	if e != nil {
-		return e
+		return nil, e
 	}
 	if _, ok := body["PurchaseOrder"]; ok {
-		return errorf(http.StatusBadRequest, "ME/082", "Purchase order numbers are assigned internally; leave PurchaseOrder empty")
+		return nil, errorf(http.StatusBadRequest, "ME/082", "Purchase order numbers are assigned internally; leave PurchaseOrder empty")
 	}
 	po := rec{}
 	if e := apply(setPurchaseOrder, po, body, false); e != nil {
-		return e
+		return nil, e
 	}
 	if e := required(po, "CompanyCode", "PurchaseOrderType", "Supplier", "PurchasingOrganization", "PurchasingGroup"); e != nil {
-		return e
+		return nil, e
 	}
 	if len(items) == 0 {
-		return errorf(http.StatusBadRequest, "ME/039", "Purchase order has no items; add at least one item")
+		return nil, errorf(http.StatusBadRequest, "ME/039", "Purchase order has no items; add at least one item")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if e := s.checkSupplier(po.str("Supplier")); e != nil {
-		return e
+		return nil, e
 	}
 	now := s.now()
 	if po.str("DocumentCurrency") == "" {
@@ -146,23 +157,21 @@ func (s *Server) createPurchaseOrder(q *request, body map[string]any) *odataErro
 	for n, body := range items {
 		it := rec{}
 		if e := apply(setPurchaseOrderItem, it, body, true); e != nil {
-			return e
+			return nil, e
 		}
 		if e := s.checkItem(it, n); e != nil {
-			return e
+			return nil, e
 		}
 		it["PurchaseOrder"], it["DocumentCurrency"], it["PurchasingDocumentDeletionCode"] = key, po["DocumentCurrency"], ""
 		if slices.ContainsFunc(out, func(x rec) bool { return x.str("PurchaseOrderItem") == it.str("PurchaseOrderItem") }) {
-			return errorf(http.StatusBadRequest, "ME/086", "Item "+it.str("PurchaseOrderItem")+" exists twice")
+			return nil, errorf(http.StatusBadRequest, "ME/086", "Item "+it.str("PurchaseOrderItem")+" exists twice")
 		}
 		out = append(out, it)
 	}
 	po["to_PurchaseOrderItem"] = out
 	s.nextPO++
 	s.tables[setPurchaseOrder].put(key, po)
-	s.mu.Unlock()
-	defer s.mu.Lock()
-	return s.writeCreated(q, setPurchaseOrder, po, map[string]bool{"to_PurchaseOrderItem": true})
+	return po, nil
 }
 
 func (s *Server) writeCreated(q *request, set *entitySet, r rec, expand map[string]bool) *odataError {
@@ -179,26 +188,26 @@ var orderTypeNames = []string{"PM01", "PM02", "PM03"}
 // createOrder creates a maintenance order in status CRTD: an order type, a
 // description and a technical object (equipment or functional location) or
 // a planning plant are required.
-func (s *Server) createOrder(q *request, body map[string]any) *odataError {
+func (s *Server) createOrder(q *request, body map[string]any) (rec, *odataError) {
 	o := rec{}
 	if e := apply(setMaintenanceOrder, o, body, false); e != nil {
-		return e
+		return nil, e
 	}
 	if e := required(o, "MaintenanceOrderType", "MaintenanceOrderDesc"); e != nil {
-		return e
+		return nil, e
 	}
 	if !slices.Contains(orderTypeNames, o.str("MaintenanceOrderType")) {
-		return errorf(http.StatusBadRequest, "IW/010", "Order type "+o.str("MaintenanceOrderType")+" is not defined")
+		return nil, errorf(http.StatusBadRequest, "IW/010", "Order type "+o.str("MaintenanceOrderType")+" is not defined")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if e := s.checkChange(setMaintenanceOrder, rec{}, o); e != nil {
-		return e
+		return nil, e
 	}
 	if fl := o.str("FunctionalLocation"); fl != "" {
 		f, ok := s.tables[setFunctionalLocation].get(fl)
 		if !ok {
-			return errorf(http.StatusBadRequest, "IW/006", "Functional location "+fl+" does not exist")
+			return nil, errorf(http.StatusBadRequest, "IW/006", "Functional location "+fl+" does not exist")
 		}
 		if o.str("MaintenancePlanningPlant") == "" {
 			o["MaintenancePlanningPlant"] = f.str("MaintenancePlant")
@@ -210,10 +219,10 @@ func (s *Server) createOrder(q *request, body map[string]any) *odataError {
 	}
 	plant := o.str("MaintenancePlanningPlant")
 	if plant == "" {
-		return errorf(http.StatusBadRequest, "IW/040", "Enter a technical object or a planning plant")
+		return nil, errorf(http.StatusBadRequest, "IW/040", "Enter a technical object or a planning plant")
 	}
 	if _, ok := s.tables[setPlant].get(plant); !ok {
-		return errorf(http.StatusBadRequest, "IW/041", "Planning plant "+plant+" does not exist")
+		return nil, errorf(http.StatusBadRequest, "IW/041", "Planning plant "+plant+" does not exist")
 	}
 	now := s.now().Truncate(time.Second)
 	pi := plantTable[plantIndex(plant)]
@@ -232,9 +241,7 @@ func (s *Server) createOrder(q *request, body map[string]any) *odataError {
 	s.touch(setMaintenanceOrder, o, q.user())
 	s.nextMO++
 	s.tables[setMaintenanceOrder].put(key, o)
-	s.mu.Unlock()
-	defer s.mu.Lock()
-	return s.writeCreated(q, setMaintenanceOrder, o, nil)
+	return o, nil
 }
 
 // checkSupplier refuses a supplier that does not exist or is blocked; the
@@ -573,20 +580,20 @@ func (s *Server) callFunction(q *request, f *functionImport) *odataError {
 // unrestricted-use stock.
 var movementSign = map[string]dec{"561": 1, "701": 1, "562": -1, "702": -1}
 
-func (s *Server) postGoodsMovement(q *request, body map[string]any) *odataError {
+func (s *Server) postGoodsMovement(q *request, body map[string]any) (rec, *odataError) {
 	items, e := childrenOf(body, "to_MaterialDocumentItem")
 	if e != nil {
-		return e
+		return nil, e
 	}
 	doc := rec{}
 	if e := apply(setMaterialDocument, doc, body, false); e != nil {
-		return e
+		return nil, e
 	}
 	if !slices.Contains([]string{"03", "05", "06"}, doc.str("GoodsMovementCode")) {
-		return errorf(http.StatusBadRequest, "M7/895", "Goods movement code '"+doc.str("GoodsMovementCode")+"' is not supported (03, 05, 06)")
+		return nil, errorf(http.StatusBadRequest, "M7/895", "Goods movement code '"+doc.str("GoodsMovementCode")+"' is not supported (03, 05, 06)")
 	}
 	if len(items) == 0 {
-		return errorf(http.StatusBadRequest, "M7/036", "The document has no items")
+		return nil, errorf(http.StatusBadRequest, "M7/036", "The document has no items")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -605,26 +612,26 @@ func (s *Server) postGoodsMovement(q *request, body map[string]any) *odataError 
 	for n, b := range items {
 		it := rec{}
 		if e := apply(setMaterialDocumentItem, it, b, false); e != nil {
-			return e
+			return nil, e
 		}
 		sign, ok := movementSign[it.str("GoodsMovementType")]
 		if !ok {
-			return errorf(http.StatusBadRequest, "M7/895", "Movement type '"+it.str("GoodsMovementType")+"' is not supported (561, 562, 701, 702)")
+			return nil, errorf(http.StatusBadRequest, "M7/895", "Movement type '"+it.str("GoodsMovementType")+"' is not supported (561, 562, 701, 702)")
 		}
 		m, plant, sl := it.str("Material"), it.str("Plant"), it.str("StorageLocation")
 		p, ok := s.tables[setProduct].get(m)
 		if !ok {
-			return errorf(http.StatusBadRequest, "M3/305", "Material "+m+" does not exist")
+			return nil, errorf(http.StatusBadRequest, "M3/305", "Material "+m+" does not exist")
 		}
 		if _, ok := s.tables[setStorageLocation].get(plant + "\x00" + sl); !ok {
-			return errorf(http.StatusBadRequest, "M7/001", "Storage location "+plant+" "+sl+" does not exist")
+			return nil, errorf(http.StatusBadRequest, "M7/001", "Storage location "+plant+" "+sl+" does not exist")
 		}
 		if u := it.str("EntryUnit"); u != "" && u != p.str("BaseUnit") {
-			return errorf(http.StatusBadRequest, "M7/124", "Unit "+u+" cannot be converted to the base unit "+p.str("BaseUnit")+" of "+m)
+			return nil, errorf(http.StatusBadRequest, "M7/124", "Unit "+u+" cannot be converted to the base unit "+p.str("BaseUnit")+" of "+m)
 		}
 		qty := it.dec("QuantityInEntryUnit")
 		if qty <= 0 {
-			return errorf(http.StatusBadRequest, "M7/018", "Enter a quantity greater than zero")
+			return nil, errorf(http.StatusBadRequest, "M7/018", "Enter a quantity greater than zero")
 		}
 		row := keyOf(setStock, stockRow(m, plant, sl, "", 0))
 		cur, ok := changed[row]
@@ -637,7 +644,7 @@ func (s *Server) postGoodsMovement(q *request, body map[string]any) *odataError 
 		}
 		level := cur.dec("MatlWrhsStkQtyInMatlBaseUnit") + sign*qty
 		if level < 0 {
-			return errorf(http.StatusBadRequest, "M7/021", fmt.Sprintf("Deficit of SL Unrestricted-use %s %s : %s %s %s",
+			return nil, errorf(http.StatusBadRequest, "M7/021", fmt.Sprintf("Deficit of SL Unrestricted-use %s %s : %s %s %s",
 				(-level).format(3), p.str("BaseUnit"), m, plant, sl))
 		}
 		cur["MatlWrhsStkQtyInMatlBaseUnit"] = level
@@ -652,7 +659,5 @@ func (s *Server) postGoodsMovement(q *request, body map[string]any) *odataError 
 	doc["to_MaterialDocumentItem"] = out
 	s.nextDoc++
 	s.tables[setMaterialDocument].put(keyOf(setMaterialDocument, doc), doc)
-	s.mu.Unlock()
-	defer s.mu.Lock()
-	return s.writeCreated(q, setMaterialDocument, doc, map[string]bool{"to_MaterialDocumentItem": true})
+	return doc, nil
 }
