@@ -435,7 +435,7 @@ func (s *Server) list(q *request, set *entitySet, fixed []rec) *odataError {
 	var b bytes.Buffer
 	b.WriteString(`{"d":{`)
 	if counting {
-		b.WriteString(`"__count":"` + strconv.Itoa(max(total-skip, 0)) + `",`)
+		b.WriteString(`"__count":"` + strconv.Itoa(total) + `",`)
 	}
 	b.WriteString(`"results":[`)
 	base := baseURL(q.r)

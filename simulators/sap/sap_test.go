@@ -353,3 +353,12 @@ func TestCreateMaintenanceOrder(t *testing.T) {
 		}
 	}
 }
+
+func TestInlineCountIgnoresPaging(t *testing.T) {
+	c := newClient(t, Config{})
+	a := c.do("GET", mo+"MaintenanceOrder?$top=3&$skip=100&$inlinecount=allpages", nil, nil)
+	d := a.json(t)["d"].(map[string]any)
+	if d["__count"] != "500" || len(d["results"].([]any)) != 3 || d["results"].([]any)[0].(map[string]any)["MaintenanceOrder"] != "4000101" {
+		t.Errorf("__count %v, %d results from %v", d["__count"], len(d["results"].([]any)), d["results"].([]any)[0].(map[string]any)["MaintenanceOrder"])
+	}
+}
