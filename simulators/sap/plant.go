@@ -132,18 +132,27 @@ var endOfTime = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
 
 func (p *plant) equipmentKey(i int) string { return strconv.Itoa(10000000 + i) }
 
-// Equipment comes in groups of four at one plant: a machine and three
-// components installed under it.
+// equipmentPlace is equipment i's name, functional location and plant
+// (index into plantTable). Equipment comes in groups of four at one plant: a
+// machine and three components installed under it.
+func (p *plant) equipmentPlace(i int) (name, fl string, k int) {
+	group := (i - 1) / 4
+	k = group % p.cfg.Plants
+	fl = p.area(k, (group/p.cfg.Plants)%max(p.cfg.Areas, 1))
+	name = machines[group%len(machines)] + " " + strconv.Itoa(group+1)
+	if (i-1)%4 != 0 {
+		name += " " + components[(i+group)%len(components)]
+	}
+	return name, fl, k
+}
+
 func (p *plant) equipment(i int) rec {
 	r := newRand(p.cfg.Seed, streamEquipment, i)
 	group := (i - 1) / 4
-	k := group % p.cfg.Plants
+	name, fl, k := p.equipmentPlace(i)
 	pi := plantTable[k]
-	fl := p.area(k, (group/p.cfg.Plants)%max(p.cfg.Areas, 1))
-	machine := fmt.Sprintf("%s %d", machines[group%len(machines)], group+1)
-	name, superior, category := machine, "", "M"
+	superior, category := "", "M"
 	if (i-1)%4 != 0 {
-		name = machine + " " + components[(i+group)%len(components)]
 		superior = p.equipmentKey(group*4 + 1)
 	}
 	t := p.changed(i, p.cfg.Equipment)
@@ -252,10 +261,9 @@ func (p *plant) order(i int) rec {
 	k := r.IntN(p.cfg.Plants)
 	equipName, fl := "", p.area(k, 0)
 	if p.cfg.Equipment > 0 {
-		e := p.equipment(1 + r.IntN(p.cfg.Equipment))
-		equipName, fl = e.str("EquipmentName"), e.str("FunctionalLocation")
-		o["Equipment"], o["TechnicalObject"], o["TechObjIsEquipOrFuncnlLoc"] = e.str("Equipment"), e.str("Equipment"), "EAMS_EQUI"
-		k = plantIndex(e.str("MaintenancePlant"))
+		e := 1 + r.IntN(p.cfg.Equipment)
+		equipName, fl, k = p.equipmentPlace(e)
+		o["Equipment"], o["TechnicalObject"], o["TechObjIsEquipOrFuncnlLoc"] = p.equipmentKey(e), p.equipmentKey(e), "EAMS_EQUI"
 	} else {
 		o["Equipment"], o["TechnicalObject"], o["TechObjIsEquipOrFuncnlLoc"] = "", fl, "EAMS_FL"
 	}

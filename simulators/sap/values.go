@@ -232,6 +232,11 @@ func writeValue(b *bytes.Buffer, p *property, v any) {
 // writeString writes a JSON string.
 func writeString(b *bytes.Buffer, s string) {
 	b.WriteByte('"')
+	if !strings.ContainsFunc(s, func(r rune) bool { return r == '"' || r == '\\' || r < 0x20 }) {
+		b.WriteString(s)
+		b.WriteByte('"')
+		return
+	}
 	for _, r := range s {
 		switch {
 		case r == '"' || r == '\\':
