@@ -5,13 +5,18 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -251,6 +256,96 @@ func TestStockAgainstOpenAPI(t *testing.T) {
 		delete(row, "__metadata")
 		if err := schema.VisitJSON(row); err != nil {
 			t.Errorf("A_MatlStkInAcctMod record does not match SAP's schema: %v", err)
+		}
+	}
+}
+
+// datePattern and offsetPattern are OData V2's JSON date literals.
+var (
+	datePattern   = regexp.MustCompile(`^/Date\(-?\d+\)/$`)
+	offsetPattern = regexp.MustCompile(`^/Date\(-?\d+[+-]\d{4}\)/$`)
+)
+
+// checkValue reports why a JSON value does not fit an EDMX property.
+func checkValue(p edmxProp, v any) string {
+	if v == nil {
+		return ""
+	}
+	switch p.Type {
+	case tString:
+		s, ok := v.(string)
+		if !ok {
+			return "is not a string"
+		}
+		if n, _ := strconv.Atoi(p.MaxLength); n > 0 && utf8.RuneCountInString(s) > n {
+			return fmt.Sprintf("is longer than %d", n)
+		}
+	case tBoolean:
+		if _, ok := v.(bool); !ok {
+			return "is not a boolean"
+		}
+	case tDecimal:
+		s, ok := v.(string)
+		scale, _ := strconv.Atoi(p.Scale)
+		_, frac, _ := strings.Cut(s, ".")
+		if _, err := strconv.ParseFloat(s, 64); !ok || err != nil || len(frac) != scale {
+			return "is not a decimal string with scale " + p.Scale
+		}
+	case tDateTime:
+		if s, ok := v.(string); !ok || !datePattern.MatchString(s) {
+			return "is not a /Date(ms)/ literal"
+		}
+	case tDateTimeOffset:
+		if s, ok := v.(string); !ok || !offsetPattern.MatchString(s) {
+			return "is not a /Date(ms+0000)/ literal"
+		}
+	default:
+		return "has a type the test does not know: " + p.Type
+	}
+	return ""
+}
+
+// TestAnswersMatchTheTypes reads records of every entity set and checks
+// each property value against its type in SAP's description: the
+// answers, not only the $metadata, fit SAP's types.
+func TestAnswersMatchTheTypes(t *testing.T) {
+	dir := specDir(t)
+	c := newClient(t, Config{})
+	for _, svc := range services {
+		if svc.beyondSpecs {
+			continue
+		}
+		raw, err := os.ReadFile(filepath.Join(dir, svc.Name+".edmx"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		vendor := parseEDMX(t, raw).Schemas[0]
+		for _, set := range svc.Sets {
+			i := slices.IndexFunc(vendor.EntityTypes, func(x edmxEntityType) bool { return x.Name == set.Type })
+			if i < 0 {
+				t.Errorf("%s is not in SAP's description", set.Type)
+				continue
+			}
+			et := vendor.EntityTypes[i]
+			list := results(t, c.do("GET", odataPrefix+svc.Name+"/"+set.Name+"?$top=50", nil, nil))
+			if len(list) == 0 {
+				t.Errorf("%s/%s lists nothing", svc.Name, set.Name)
+			}
+			for _, r := range list {
+				for name, v := range r.(map[string]any) {
+					if name == "__metadata" || set.nav(name) != nil {
+						continue
+					}
+					j := slices.IndexFunc(et.Props, func(x edmxProp) bool { return x.Name == name })
+					if j < 0 {
+						t.Errorf("%s.%s is served but not in SAP's description", set.Type, name)
+						continue
+					}
+					if why := checkValue(et.Props[j], v); why != "" {
+						t.Errorf("%s.%s = %v %s", set.Type, name, v, why)
+					}
+				}
+			}
 		}
 	}
 }
