@@ -172,8 +172,9 @@ func (s *Server) ExpireSessions() {
 }
 
 // Record returns a record as the system holds it, in SAP's JSON shape
-// (with expanded child records), by entity set and key values in key order:
-// Record("A_PurchaseOrder", "4500000061").
+// (with expanded child records), by entity set and key values in key order,
+// dates as YYYYMMDD: Record("A_PurchaseOrder", "4500000061"),
+// Record("Equipment", "10000001", "99991231").
 func (s *Server) Record(set string, key ...string) (map[string]any, bool) {
 	e := findSet(set)
 	if e == nil || s.tables[e] == nil {
