@@ -49,7 +49,7 @@
 // entity, __metadata with uri, type and etag; Edm.DateTime as /Date(ms)/,
 // Edm.DateTimeOffset as /Date(ms+0000)/, Edm.Decimal as a string with the
 // property's scale ("2.500"). Query options: $top, $skip, $inlinecount=
-// allpages (d.__count), $expand, $filter (comparisons eq, ne, gt, ge, lt,
+// allpages (d.__count), $expand, $select, $filter (comparisons eq, ne, gt, ge, lt,
 // le of a property with a literal, joined by and: LastChangeDateTime ge
 // datetimeoffset'2026-01-01T00:00:00Z', PurchaseOrder gt '4500000100'),
 // $orderby on the key. A listing without $top, or with one larger than
@@ -103,7 +103,7 @@
 //   - ETags are a hash of the entity's properties (SAP uses the change
 //     time on some sets); function imports require If-Match.
 //   - $filter has no functions, or, not or parentheses; $orderby only on
-//     the key; $select is ignored; no $batch, no Atom XML.
+//     the key; no $batch, no Atom XML.
 //   - Equipment, locations, products and suppliers cannot be created; only
 //     maintenance orders, purchase orders and material documents are.
 //   - The CSRF token is valid across every service of the system.

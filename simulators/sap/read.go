@@ -70,11 +70,11 @@ func (s *Server) route(q *request) *odataError {
 		if e != nil {
 			return e
 		}
-		expand, e := parseExpand(set, q.r.URL.Query().Get("$expand"))
+		v, e := parseView(set, q.r.URL.Query())
 		if e != nil {
 			return e
 		}
-		body, etag := s.encode(set, r, baseURL(q.r), expand)
+		body, etag := s.encode(set, r, baseURL(q.r), v)
 		q.w.Header().Set("ETag", etag)
 		writeJSONBody(q.w, http.StatusOK, []byte(`{"d":`), body, []byte(`}`))
 		return nil
@@ -345,19 +345,48 @@ func boundsOf(set *entitySet, clauses []clause) bounds {
 	return b
 }
 
-func parseExpand(set *entitySet, text string) (map[string]bool, *odataError) {
-	out := map[string]bool{}
-	for _, n := range strings.Split(text, ",") {
+// view is what an answer shows of an entity: the navigation properties
+// expanded ($expand) and, when not nil, the properties selected ($select).
+type view struct {
+	expand, sel map[string]bool
+}
+
+func parseView(set *entitySet, q url.Values) (view, *odataError) {
+	v := view{expand: map[string]bool{}}
+	for _, n := range strings.Split(q.Get("$expand"), ",") {
 		if n = strings.TrimSpace(n); n == "" {
 			continue
 		}
 		if set.nav(n) == nil {
-			return nil, errorf(http.StatusBadRequest, "/IWBEP/CM_MGW_RT/005", fmt.Sprintf("Property '%s' is not a navigation property of %s", n, set.Type))
+			return view{}, errorf(http.StatusBadRequest, "/IWBEP/CM_MGW_RT/005", fmt.Sprintf("Property '%s' is not a navigation property of %s", n, set.Type))
 		}
-		out[n] = true
+		v.expand[n] = true
 	}
-	return out, nil
+	for _, n := range strings.Split(q.Get("$select"), ",") {
+		if n = strings.TrimSpace(n); n == "" || n == "*" {
+			continue
+		}
+		if set.prop(n) == nil && set.nav(n) == nil {
+			return view{}, errorf(http.StatusBadRequest, "/IWBEP/CM_MGW_RT/005", fmt.Sprintf("Property '%s' is not a property of %s", n, set.Type))
+		}
+		if v.sel == nil {
+			v.sel = map[string]bool{}
+		}
+		v.sel[n] = true
+	}
+	return v, nil
 }
+
+// all shows every property and expands every navigation property.
+func all(set *entitySet) view {
+	v := view{expand: map[string]bool{}}
+	for _, n := range set.Navs {
+		v.expand[n.Name] = true
+	}
+	return v
+}
+
+func (v view) shows(name string) bool { return v.sel == nil || v.sel[name] }
 
 func intParam(v url.Values, name string) (int, bool, *odataError) {
 	s := v.Get(name)
@@ -396,7 +425,7 @@ func (s *Server) list(q *request, set *entitySet, fixed []rec) *odataError {
 	if e != nil {
 		return e
 	}
-	expand, e := parseExpand(set, v.Get("$expand"))
+	shown, e := parseView(set, v)
 	if e != nil {
 		return e
 	}
@@ -443,7 +472,7 @@ func (s *Server) list(q *request, set *entitySet, fixed []rec) *odataError {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.Write(s.encodeEntity(set, r, base, expand))
+		b.Write(s.encodeEntity(set, r, base, shown))
 	}
 	b.WriteByte(']')
 	if more && (!hasTop || top-skipToken > limit) {
@@ -504,16 +533,19 @@ func entityURI(set *entitySet, r rec, base string) string {
 // encodeEntity writes one record as SAP's JSON: __metadata (id, uri, type,
 // etag), the properties in the type's order, and its navigation
 // properties, expanded or deferred.
-func (s *Server) encodeEntity(set *entitySet, r rec, base string, expand map[string]bool) []byte {
-	body, _ := s.encode(set, r, base, expand)
+func (s *Server) encodeEntity(set *entitySet, r rec, base string, v view) []byte {
+	body, _ := s.encode(set, r, base, v)
 	return body
 }
 
 // encode is encodeEntity, also returning the record's ETag: a weak ETag
 // over its properties.
-func (s *Server) encode(set *entitySet, r rec, base string, expand map[string]bool) ([]byte, string) {
-	props := encodeProps(set, r)
+func (s *Server) encode(set *entitySet, r rec, base string, v view) ([]byte, string) {
+	props := encodeProps(set, r, nil)
 	etag := etagOf(props.Bytes())
+	if v.sel != nil {
+		props = encodeProps(set, r, v.sel)
+	}
 	uri := entityURI(set, r, base)
 	var b bytes.Buffer
 	b.Grow(props.Len() + 512)
@@ -528,9 +560,12 @@ func (s *Server) encode(set *entitySet, r rec, base string, expand map[string]bo
 	b.WriteByte('}')
 	b.Write(props.Bytes())
 	for _, n := range set.Navs {
+		if !v.shows(n.Name) {
+			continue
+		}
 		b.WriteByte(',')
 		writeString(&b, n.Name)
-		if !expand[n.Name] {
+		if !v.expand[n.Name] {
 			b.WriteString(`:{"__deferred":{"uri":`)
 			writeString(&b, uri+"/"+n.Name)
 			b.WriteString(`}}`)
@@ -541,7 +576,7 @@ func (s *Server) encode(set *entitySet, r rec, base string, expand map[string]bo
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			b.Write(s.encodeEntity(n.Target, c, base, nil))
+			b.Write(s.encodeEntity(n.Target, c, base, view{}))
 		}
 		b.WriteString(`]}`)
 	}
@@ -557,13 +592,17 @@ func etagOf(props []byte) string {
 }
 
 // etagOfRecord is a record's ETag.
-func etagOfRecord(set *entitySet, r rec) string { return etagOf(encodeProps(set, r).Bytes()) }
+func etagOfRecord(set *entitySet, r rec) string { return etagOf(encodeProps(set, r, nil).Bytes()) }
 
-// encodeProps writes a record's properties, each preceded by a comma.
-func encodeProps(set *entitySet, r rec) *bytes.Buffer {
+// encodeProps writes a record's properties (those selected, when sel is
+// not nil), each preceded by a comma.
+func encodeProps(set *entitySet, r rec, sel map[string]bool) *bytes.Buffer {
 	var props bytes.Buffer
 	for i := range set.Props {
 		p := &set.Props[i]
+		if sel != nil && !sel[p.Name] {
+			continue
+		}
 		props.WriteByte(',')
 		writeString(&props, p.Name)
 		props.WriteByte(':')

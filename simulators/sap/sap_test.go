@@ -362,3 +362,21 @@ func TestInlineCountIgnoresPaging(t *testing.T) {
 		t.Errorf("__count %v, %d results from %v", d["__count"], len(d["results"].([]any)), d["results"].([]any)[0].(map[string]any)["MaintenanceOrder"])
 	}
 }
+
+func TestSelect(t *testing.T) {
+	c := newClient(t, Config{})
+	for _, r := range results(t, c.do("GET", po+"A_PurchaseOrder?$top=2&$select=PurchaseOrder,Supplier", nil, nil)) {
+		m := r.(map[string]any)
+		if len(m) != 3 || m["Supplier"] == nil || m["__metadata"].(map[string]any)["etag"] == "" {
+			t.Errorf("$select=PurchaseOrder,Supplier answered %v", m)
+		}
+	}
+	full := c.do("GET", po+"A_PurchaseOrder('4500000001')", nil, nil)
+	part := c.do("GET", po+"A_PurchaseOrder('4500000001')?$select=Supplier", nil, nil)
+	if full.header.Get("ETag") != part.header.Get("ETag") || len(part.body) >= len(full.body) {
+		t.Errorf("a selection changes the ETag (%s, %s) or shows everything", full.header.Get("ETag"), part.header.Get("ETag"))
+	}
+	if a := c.do("GET", po+"A_PurchaseOrder?$select=Nope", nil, nil); a.status != 400 {
+		t.Errorf("$select of an unknown property: %d", a.status)
+	}
+}

@@ -187,11 +187,7 @@ func (s *Server) Record(set string, key ...string) (map[string]any, bool) {
 		return nil, false
 	}
 	var out map[string]any
-	all := map[string]bool{}
-	for _, n := range e.Navs {
-		all[n.Name] = true
-	}
-	raw := s.encodeEntity(e, r, "", all)
+	raw := s.encodeEntity(e, r, "", all(e))
 	_ = json.Unmarshal(raw, &out)
 	return out, true
 }

@@ -105,11 +105,7 @@ func (s *Server) create(q *request, set *entitySet) *odataError {
 	if e != nil {
 		return e
 	}
-	expand := map[string]bool{}
-	for _, n := range set.Navs {
-		expand[n.Name] = true
-	}
-	return s.writeCreated(q, set, r, expand)
+	return s.writeCreated(q, set, r, all(set))
 }
 
 // stamp7 is a change time with the 7 decimal places of Edm.DateTimeOffset
@@ -174,8 +170,8 @@ func (s *Server) createPurchaseOrder(q *request, body map[string]any) (rec, *oda
 	return po, nil
 }
 
-func (s *Server) writeCreated(q *request, set *entitySet, r rec, expand map[string]bool) *odataError {
-	body, etag := s.encode(set, r, baseURL(q.r), expand)
+func (s *Server) writeCreated(q *request, set *entitySet, r rec, v view) *odataError {
+	body, etag := s.encode(set, r, baseURL(q.r), v)
 	q.w.Header().Set("Location", entityURI(set, r, baseURL(q.r)))
 	q.w.Header().Set("ETag", etag)
 	writeJSONBody(q.w, http.StatusCreated, []byte(`{"d":`), body, []byte(`}`))
