@@ -14,6 +14,7 @@ import (
 	lbsim "github.com/millwright-dev/millwright/simulators/limble"
 	mxsim "github.com/millwright-dev/millwright/simulators/maintainx"
 	"github.com/millwright-dev/millwright/simulators/maximo"
+	sapsim "github.com/millwright-dev/millwright/simulators/sap"
 )
 
 func init() {
@@ -75,6 +76,20 @@ var simulators = map[string]simulator{
 		fs.DurationVar(&cfg.Latency, "latency", cfg.Latency, "latency added to every request")
 		return func() simulated {
 			s := maximo.New(cfg)
+			return simulated{handler: s, connection: s.Connection}
+		}
+	}},
+	"sap": {addr: "127.0.0.1:9602", define: func(fs *envflag.Set) func() simulated {
+		cfg := sapsim.DefaultConfig()
+		fs.Int64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the generated plant and credentials")
+		fs.IntVar(&cfg.MaintenanceOrders, "maintenance-orders", cfg.MaintenanceOrders, "maintenance orders (work orders) to seed")
+		fs.IntVar(&cfg.Equipment, "equipment", cfg.Equipment, "pieces of equipment (assets) to seed")
+		fs.IntVar(&cfg.PurchaseOrders, "purchase-orders", cfg.PurchaseOrders, "purchase orders to seed")
+		fs.IntVar(&cfg.Products, "products", cfg.Products, "spare parts (products) to seed")
+		fs.IntVar(&cfg.PageSize, "page-size", cfg.PageSize, "server-side page size (__next beyond it)")
+		fs.DurationVar(&cfg.Latency, "latency", cfg.Latency, "latency added to every request")
+		return func() simulated {
+			s := sapsim.New(cfg)
 			return simulated{handler: s, connection: s.Connection}
 		}
 	}},
