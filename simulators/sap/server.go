@@ -155,7 +155,7 @@ func (s *Server) Faults() *fault.Injector { return s.faults }
 // and Basic credentials {"username", "password"}. OAuthConnection gives the
 // client-credentials form.
 func (s *Server) Connection(baseURL string) (settings, credentials map[string]string) {
-	return map[string]string{"base_url": baseURL}, map[string]string{"username": s.cfg.Username, "password": s.cfg.Password}
+	return map[string]string{"base_url": baseURL, "plant": plantTable[0].code}, map[string]string{"username": s.cfg.Username, "password": s.cfg.Password}
 }
 
 // OAuthConnection is Connection with OAuth 2.0 client credentials.

@@ -83,7 +83,7 @@ var capabilities = []*entityv1.CollectionCapability{
 	{Collection: model.Parts, Operations: []op{opList, opGet, opListChanges}},
 	{Collection: model.InventoryLevels, Operations: []op{opList, opGet, opAdjust}},
 	{Collection: model.PurchaseOrders, Operations: []op{opList, opGet, opCreate, opSetStatus, opListChanges},
-		CreateRequiredFields: []string{"vendor_id", "ship_to_location_id", "line_items"}},
+		CreateRequiredFields: []string{"vendor_id", "line_items"}},
 	{Collection: model.Vendors, Operations: []op{opList, opGet}},
 }
 
@@ -115,6 +115,8 @@ func (c *Connector) Describe() *entityv1.System {
 				Description: "The client (mandant) to log on to, such as 100; empty uses the system's default client."},
 			{Name: "token_url", DisplayName: "OAuth token URL",
 				Description: "For OAuth client credentials: the token endpoint; empty uses <server URL>/sap/bc/sec/oauth2/token."},
+			{Name: "plant", DisplayName: "Plant",
+				Description: "Plant of created purchase orders that name no ship-to location, such as 1010; empty makes the ship-to location required."},
 			{Name: "company_code", DisplayName: "Company code",
 				Description: "Company code of created purchase orders; empty uses the ship-to plant's code (SAP Best Practices: plant 1010 in company code 1010)."},
 			{Name: "purchasing_organization", DisplayName: "Purchasing organization",

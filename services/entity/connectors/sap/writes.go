@@ -61,8 +61,11 @@ func purchaseOrderBody(cfg connector.Config, po *entityv1.PurchaseOrder) (map[st
 	case strings.HasPrefix(id, slocPrefix):
 		plant, sloc, _ = strings.Cut(strings.TrimPrefix(id, slocPrefix), "/")
 	}
+	if id := po.GetShipToLocationId(); id == "" {
+		plant = setting(cfg, "plant", "")
+	}
 	if plant == "" {
-		return nil, invalid("purchase_order.ship_to_location_id", "must be a plant (PLANT:1010) or a storage location (SLOC:1010/0001)")
+		return nil, invalid("purchase_order.ship_to_location_id", "must be a plant (PLANT:1010) or a storage location (SLOC:1010/0001); without one, SAP takes the connection's plant setting, which is empty")
 	}
 	if len(po.GetLineItems()) == 0 {
 		return nil, invalid("purchase_order.line_items", "SAP needs at least one line")

@@ -42,7 +42,7 @@ func readme(t *testing.T) string {
 // TestReadmeQuickstart runs the README's quickstart verbatim against `dev`
 // on its default addresses, as a new user would after `make run`.
 func TestReadmeQuickstart(t *testing.T) {
-	for _, addr := range []string{"127.0.0.1:8080", "127.0.0.1:9091", "127.0.0.1:9092", "127.0.0.1:9093", "127.0.0.1:9090", "127.0.0.1:9601", "127.0.0.1:9604", "127.0.0.1:9605"} {
+	for _, addr := range []string{"127.0.0.1:8080", "127.0.0.1:9091", "127.0.0.1:9092", "127.0.0.1:9093", "127.0.0.1:9090", "127.0.0.1:9601", "127.0.0.1:9602", "127.0.0.1:9603", "127.0.0.1:9604", "127.0.0.1:9605"} {
 		l, err := net.Listen("tcp", addr)
 		if err != nil {
 			if os.Getenv("CI") == "true" {

@@ -63,6 +63,16 @@ var nativePurchaseOrders = map[string]nativeReader{
 		}
 		return po
 	},
+	"sap": func(t *testing.T, pass passthroughFunc, remoteID string) nativePurchaseOrder {
+		got := pass(t, "/sap/opu/odata/sap/API_PURCHASEORDER_PROCESS_SRV/A_PurchaseOrder('"+remoteID+"')",
+			map[string]string{"$expand": "to_PurchaseOrderItem", "$format": "json"})
+		rec, _ := field(got.(map[string]any), "d").(map[string]any)
+		po := nativePurchaseOrder{Vendor: str(rec["Supplier"])}
+		for _, l := range items(rec["to_PurchaseOrderItem"], "results") {
+			po.Lines = append(po.Lines, nativeLine{Part: str(l["Material"]), Quantity: num(l["OrderQuantity"]), Price: num(l["NetPriceAmount"])})
+		}
+		return po
+	},
 	"limble": func(t *testing.T, pass passthroughFunc, remoteID string) nativePurchaseOrder {
 		pos, _ := pass(t, "/v2/po", map[string]string{"pos": remoteID}).([]any)
 		if len(pos) != 1 {
