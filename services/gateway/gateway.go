@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"google.golang.org/grpc"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	connectionv1 "github.com/millwright-dev/millwright/gen/go/millwright/connection/v1"
@@ -25,6 +26,7 @@ import (
 	"github.com/millwright-dev/millwright/services/gateway/web/dashboard"
 	"github.com/millwright-dev/millwright/services/platform/grpcclient"
 	"github.com/millwright-dev/millwright/services/platform/requestid"
+	"github.com/millwright-dev/millwright/services/platform/requestlog"
 )
 
 // Config configures the gateway.
@@ -69,6 +71,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		runtime.WithErrorHandler(errorHandler),
 		runtime.WithRoutingErrorHandler(routingErrorHandler),
 		runtime.WithDisablePathLengthFallback(),
+		runtime.WithMetadata(restRequest),
 	)
 	services := []struct {
 		name     string
@@ -122,6 +125,12 @@ func incomingHeader(key string) (string, bool) {
 		return "idempotency-key", true
 	}
 	return runtime.DefaultHeaderMatcher(key)
+}
+
+// restRequest passes a REST request's method and path (not its query, which
+// may carry filters) to the services, for their request logs.
+func restRequest(_ context.Context, r *http.Request) metadata.MD {
+	return metadata.Pairs(requestlog.MetadataHTTPMethod, r.Method, requestlog.MetadataHTTPPath, r.URL.Path)
 }
 
 // outgoingHeader drops the services' response metadata: the gateway sets
