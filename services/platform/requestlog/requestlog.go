@@ -14,11 +14,12 @@ package requestlog
 import (
 	"context"
 	"embed"
-	"fmt"
 	"log/slog"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/millwright-dev/millwright/services/platform/db"
 )
@@ -168,27 +169,37 @@ func (l *Log) Flush(ctx context.Context) error {
 
 const columns = "request_id, account_id, time, duration_us, service, grpc_method, http_method, http_path, connection_id, status_code, code, reason, message"
 
+var columnNames = strings.Split(strings.ReplaceAll(columns, " ", ""), ",")
+
+// write stores a batch: by COPY on PostgreSQL, by one prepared insert in a
+// transaction on SQLite.
 func (l *Log) write(ctx context.Context, batch []Entry) error {
-	var q strings.Builder
-	q.WriteString("INSERT INTO request_log (" + columns + ") VALUES ")
-	args := make([]any, 0, len(batch)*13)
-	for i, e := range batch {
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString("(")
-		for j := range 13 {
-			if j > 0 {
-				q.WriteString(", ")
-			}
-			fmt.Fprintf(&q, "$%d", i*13+j+1)
-		}
-		q.WriteString(")")
-		args = append(args, e.RequestID, e.Account, db.Micros(e.Time), e.Duration.Microseconds(), e.Service, e.GRPCMethod,
-			e.HTTPMethod, e.HTTPPath, e.Connection, e.StatusCode, e.Code, e.Reason, e.Message)
+	row := func(e Entry) []any {
+		return []any{e.RequestID, e.Account, db.Micros(e.Time), e.Duration.Microseconds(), e.Service, e.GRPCMethod,
+			e.HTTPMethod, e.HTTPPath, e.Connection, e.StatusCode, e.Code, e.Reason, e.Message}
 	}
-	_, err := l.db.ExecContext(ctx, q.String(), args...)
-	return err
+	if l.db.Pool != nil {
+		_, err := l.db.Pool.CopyFrom(ctx, pgx.Identifier{"request_log"}, columnNames, pgx.CopyFromSlice(len(batch), func(i int) ([]any, error) {
+			return row(batch[i]), nil
+		}))
+		return err
+	}
+	tx, err := l.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	insert, err := tx.PrepareContext(ctx, "INSERT INTO request_log ("+columns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)")
+	if err != nil {
+		return err
+	}
+	defer insert.Close()
+	for _, e := range batch {
+		if _, err := insert.ExecContext(ctx, row(e)...); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
 }
 
 // Purge deletes the entries older than before and says how many.
