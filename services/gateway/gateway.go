@@ -26,7 +26,6 @@ import (
 	"github.com/millwright-dev/millwright/services/gateway/web/dashboard"
 	"github.com/millwright-dev/millwright/services/platform/grpcclient"
 	"github.com/millwright-dev/millwright/services/platform/requestid"
-	"github.com/millwright-dev/millwright/services/platform/requestlog"
 )
 
 // Config configures the gateway.
@@ -130,7 +129,7 @@ func incomingHeader(key string) (string, bool) {
 // restRequest passes a REST request's method and path (not its query, which
 // may carry filters) to the services, for their request logs.
 func restRequest(_ context.Context, r *http.Request) metadata.MD {
-	return metadata.Pairs(requestlog.MetadataHTTPMethod, r.Method, requestlog.MetadataHTTPPath, r.URL.Path)
+	return metadata.Pairs(requestid.MetadataHTTPMethod, r.Method, requestid.MetadataHTTPPath, r.URL.Path)
 }
 
 // outgoingHeader drops the services' response metadata: the gateway sets

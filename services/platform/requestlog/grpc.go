@@ -53,8 +53,8 @@ func (l *Log) Unary(ctx context.Context, req any, info *grpc.UnaryServerInfo, ha
 		Code:       "OK",
 	}
 	if md, ok := metadata.FromIncomingContext(ctx); ok {
-		e.HTTPMethod = first(md, MetadataHTTPMethod)
-		e.HTTPPath = first(md, MetadataHTTPPath)
+		e.HTTPMethod = first(md, requestid.MetadataHTTPMethod)
+		e.HTTPPath = first(md, requestid.MetadataHTTPPath)
 	}
 	if err != nil {
 		st := status.Convert(err)

@@ -17,6 +17,7 @@ import (
 	"github.com/millwright-dev/millwright/services/platform/auth"
 	"github.com/millwright-dev/millwright/services/platform/db/dbtest"
 	"github.com/millwright-dev/millwright/services/platform/grpcserver"
+	"github.com/millwright-dev/millwright/services/platform/requestid"
 	"github.com/millwright-dev/millwright/services/platform/requestlog"
 )
 
@@ -87,7 +88,7 @@ func TestLookupAcrossServices(t *testing.T) {
 	entity := serve(t, "entity", entityLog)
 	client := connectionv1.NewConnectionServiceClient(entity)
 
-	rest := []string{requestlog.MetadataHTTPMethod, "GET", requestlog.MetadataHTTPPath, "/v1/connections/conn_missing"}
+	rest := []string{requestid.MetadataHTTPMethod, "GET", requestid.MetadataHTTPPath, "/v1/connections/conn_missing"}
 	if _, err := client.GetConnection(call(key1, "req_fail", rest...), &connectionv1.GetConnectionRequest{Connection: "conn_missing"}); status.Code(err) != codes.NotFound {
 		t.Fatalf("the failing call: %v", err)
 	}

@@ -27,13 +27,6 @@ import (
 // Retention is how long entries are kept.
 const Retention = 7 * 24 * time.Hour
 
-// The gRPC metadata keys in which the gateway passes a REST request's method
-// and path to the services.
-const (
-	MetadataHTTPMethod = "x-millwright-http-method"
-	MetadataHTTPPath   = "x-millwright-http-path"
-)
-
 //go:embed migrations
 var migrations embed.FS
 
