@@ -109,6 +109,7 @@ try {
   step('reconnect: a new connection and its token, shown once, with a copy button');
   await page.getByRole('button', { name: 'Reconnect' }).click();
   await page.waitForFunction((old) => !location.hash.endsWith(old), connection);
+  const reconnected = decodeURIComponent(page.url().split('#/connections/')[1]);
   const token = (await page.locator('.secret-value').textContent()).trim();
   check(token.startsWith('mw_ct_'), 'the new token is shown');
   await page.getByRole('button', { name: 'Copy connection token' }).click();
@@ -119,6 +120,25 @@ try {
   await page.reload();
   await text(page, '#conn-title', 'Demo maximo');
   check(await page.locator('.secret-value').count() === 0, 'the token is not shown a second time');
+
+  step('rotate the new connection\'s token: the new one is shown once');
+  await page.getByRole('button', { name: 'Rotate token' }).click();
+  await text(page, 'dialog', 'current token stops working at once');
+  await page.getByRole('dialog').getByRole('button', { name: 'Rotate token' }).click();
+  await page.locator('.secret-value').waitFor();
+  const rotated = (await page.locator('.secret-value').textContent()).trim();
+  check(rotated.startsWith('mw_ct_') && rotated !== token, 'a different token is shown');
+
+  step('delete the old connection\'s data, with a typed confirmation');
+  await page.getByRole('link', { name: connection }).click();
+  await text(page, '#conn-title', 'DISCONNECTED');
+  await page.getByRole('button', { name: 'Delete data…' }).click();
+  const confirmDelete = page.getByRole('dialog').getByRole('button', { name: 'Delete data' });
+  check(await confirmDelete.isDisabled(), 'delete waits for the typed confirmation');
+  await page.getByLabel('Type Demo maximo to confirm').fill('Demo maximo');
+  await confirmDelete.click();
+  await text(page, '#messages', 'Deleting');
+  await text(page, 'main', 'This connection is gone', 30000);
 
   step('the request lookup finds the failed request');
   await page.getByRole('link', { name: 'Request lookup' }).click();
@@ -132,8 +152,9 @@ try {
   await page.getByRole('link', { name: 'Events' }).click();
   await page.getByLabel('Type').selectOption('connection.disconnected');
   await text(page, '#events', 'credits_returned');
-  await page.getByLabel('Connection').selectOption(connection);
-  await text(page, '#events', connection);
+  await page.getByLabel('Type').selectOption('connection.created');
+  await page.getByLabel('Connection').selectOption(reconnected);
+  await text(page, '#events', `"previous_connection":"${connection}"`);
   await screenshot(page, 'dashboard-events');
 
   step('the webhook endpoint\'s deliveries, every attempt, and a retry');
