@@ -67,13 +67,15 @@ export function badge(status) {
 }
 
 // table renders rows under labelled columns: columns are [header, cell(row)].
+// On narrow screens each row becomes a card, each cell labelled with its
+// column (data-label); the explicit roles keep it a table for screen readers.
 export function table(caption, columns, rows, empty = 'Nothing yet.') {
   if (!rows.length) return h('p', { class: 'muted' }, empty);
   return h('div', { class: 'scroll', role: 'region', 'aria-label': caption, tabindex: '0' },
-    h('table', {},
+    h('table', { role: 'table' },
       h('caption', { class: 'sr-only' }, caption),
-      h('thead', {}, h('tr', {}, columns.map(([name]) => h('th', { scope: 'col' }, name)))),
-      h('tbody', {}, rows.map((r) => h('tr', {}, columns.map(([, cell]) => h('td', {}, cell(r))))))));
+      h('thead', { role: 'rowgroup' }, h('tr', { role: 'row' }, columns.map(([name]) => h('th', { scope: 'col', role: 'columnheader' }, name)))),
+      h('tbody', { role: 'rowgroup' }, rows.map((r) => h('tr', { role: 'row' }, columns.map(([name, cell]) => h('td', { role: 'cell', 'data-label': name }, cell(r))))))));
 }
 
 // errorBox shows a failed call: what went wrong, its reason, and the

@@ -206,6 +206,11 @@ try {
     check(width <= 390, `${route}: the page is ${width} px wide at 390 px`);
   }
   await screenshot(p, 'dashboard-connections-390');
+  await p.getByRole('link', { name: 'Demo maximo' }).click();
+  await text(p, 'main', 'workOrders');
+  const width = await p.evaluate(() => document.documentElement.scrollWidth);
+  check(width <= 390, `a connection's page is ${width} px wide at 390 px`);
+  await screenshot(p, 'dashboard-connection-390');
 } finally {
   await narrow.browser.close();
 }
