@@ -97,6 +97,9 @@ function route() {
 
 async function poll() {
   if (!session.key || document.hidden || document.querySelector('dialog[open]')) return;
+  // Redrawing a table under a keyboard user's focus would lose it: wait
+  // until the focus leaves the table.
+  if (document.activeElement?.closest('main .scroll')) return;
   const page = current;
   try {
     await Promise.all([page?.refresh?.(), refreshCredits()]);
