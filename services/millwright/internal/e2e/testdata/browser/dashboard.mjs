@@ -168,6 +168,14 @@ try {
   await page.waitForFunction((n) => document.querySelectorAll('ol.attempts li').length > n, attemptsBefore, { timeout: 15000 });
   await screenshot(page, 'dashboard-deliveries');
 
+  step('disable, then delete the endpoint');
+  await page.getByRole('link', { name: '← Webhooks' }).click();
+  await page.getByRole('button', { name: 'Disable' }).click();
+  await text(page, '#endpoints .badge', 'DISABLED');
+  await page.getByRole('button', { name: 'Delete…' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete endpoint' }).click();
+  await text(page, '#endpoints', 'No endpoint yet');
+
   step('sign out forgets the key');
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByLabel('Account API key').waitFor();
