@@ -89,7 +89,7 @@ func New(cfg Config) *Server {
 		// Outside the error mapping, to record the final reason; the
 		// caller is learnt right after authentication.
 		unary = slices.Insert(unary, 5, requestlog.Principal)
-		unary = slices.Insert(unary, 1, cfg.Requests.Unary)
+		unary = slices.Insert(unary, 1, cfg.Requests.Unary(cfg.Auth.Authenticate))
 	}
 	s := grpc.NewServer(
 		// Reuse handler goroutines (and their grown stacks) across calls.

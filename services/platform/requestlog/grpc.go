@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
@@ -27,42 +28,54 @@ type caller struct {
 
 type callerKey struct{}
 
-// Unary is the server interceptor that records each call made with a
+// Unary returns the server interceptor that records each call made with a
 // user's credential. It sits outside the error mapping (to see the final
 // reason) and needs Principal inside authentication (to learn the account).
-// Calls between services, health checks and calls refused for their
+// A call that authentication refuses with PERMISSION_DENIED (a connection
+// the account does not own) never reaches Principal: authenticate, when
+// set, resolves its credential alone, so the refusal is kept under its
+// account. Calls between services, health checks and calls refused for their
 // credential (which belong to no account) are not recorded.
-func (l *Log) Unary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-	if strings.HasPrefix(info.FullMethod, "/grpc.") {
-		return handler(ctx, req)
-	}
-	start := time.Now()
-	c := &caller{}
-	resp, err := handler(context.WithValue(ctx, callerKey{}, c), req)
-	if c.account == "" {
+func (l *Log) Unary(authenticate auth.Authenticator) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		if strings.HasPrefix(info.FullMethod, "/grpc.") {
+			return handler(ctx, req)
+		}
+		start := time.Now()
+		c := &caller{}
+		resp, err := handler(context.WithValue(ctx, callerKey{}, c), req)
+		if c.account == "" && authenticate != nil && status.Code(err) == codes.PermissionDenied {
+			if cred, ok := auth.Bearer(ctx); ok && !strings.HasPrefix(cred, "mw_it_") {
+				if p, aerr := authenticate(ctx, cred, ""); aerr == nil {
+					c.note(p, req)
+				}
+			}
+		}
+		if c.account == "" {
+			return resp, err
+		}
+		e := Entry{
+			RequestID:  requestid.From(ctx),
+			Account:    c.account,
+			Connection: c.connection,
+			Time:       start.UTC(),
+			Duration:   time.Since(start),
+			GRPCMethod: info.FullMethod,
+			StatusCode: 200,
+			Code:       "OK",
+		}
+		if md, ok := metadata.FromIncomingContext(ctx); ok {
+			e.HTTPMethod = first(md, requestid.MetadataHTTPMethod)
+			e.HTTPPath = first(md, requestid.MetadataHTTPPath)
+		}
+		if err != nil {
+			st := status.Convert(err)
+			reason, _ := apierr.FromStatus(st)
+			e.StatusCode, e.Code, e.Reason, e.Message = reason.HTTPStatus(), codeName(st), string(reason), st.Message()
+		}
+		l.Add(e)
 		return resp, err
 	}
-	e := Entry{
-		RequestID:  requestid.From(ctx),
-		Account:    c.account,
-		Connection: c.connection,
-		Time:       start.UTC(),
-		Duration:   time.Since(start),
-		GRPCMethod: info.FullMethod,
-		StatusCode: 200,
-		Code:       "OK",
-	}
-	if md, ok := metadata.FromIncomingContext(ctx); ok {
-		e.HTTPMethod = first(md, requestid.MetadataHTTPMethod)
-		e.HTTPPath = first(md, requestid.MetadataHTTPPath)
-	}
-	if err != nil {
-		st := status.Convert(err)
-		reason, _ := apierr.FromStatus(st)
-		e.StatusCode, e.Code, e.Reason, e.Message = reason.HTTPStatus(), codeName(st), string(reason), st.Message()
-	}
-	l.Add(e)
-	return resp, err
 }
 
 // Principal notes the authenticated caller for Unary; it goes right after
@@ -70,14 +83,19 @@ func (l *Log) Unary(ctx context.Context, req any, info *grpc.UnaryServerInfo, ha
 func Principal(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 	if c, ok := ctx.Value(callerKey{}).(*caller); ok {
 		if p, ok := auth.From(ctx); ok && !p.Internal {
-			c.account = p.Account
-			c.connection = p.TokenConnection
-			if c.connection == "" {
-				c.connection = auth.ConnectionOf(req)
-			}
+			c.note(p, req)
 		}
 	}
 	return handler(ctx, req)
+}
+
+// note keeps the caller's account and the request's connection.
+func (c *caller) note(p auth.Principal, req any) {
+	c.account = p.Account
+	c.connection = p.TokenConnection
+	if c.connection == "" {
+		c.connection = auth.ConnectionOf(req)
+	}
 }
 
 func first(md metadata.MD, key string) string {

@@ -43,9 +43,12 @@ const (
 // returns a connection to it.
 func serve(t *testing.T, name string, l *requestlog.Log) *grpc.ClientConn {
 	t.Helper()
-	authn := func(_ context.Context, cred, _ string) (auth.Principal, error) {
+	authn := func(_ context.Context, cred, connection string) (auth.Principal, error) {
 		switch cred {
 		case key1:
+			if connection == "conn_other" {
+				return auth.Principal{}, apierr.New(apierr.PermissionDenied, "the credential may not use connection %q", connection)
+			}
 			return auth.Principal{Account: "acct_1"}, nil
 		case key2:
 			return auth.Principal{Account: "acct_2"}, nil
@@ -95,6 +98,9 @@ func TestLookupAcrossServices(t *testing.T) {
 	if _, err := client.GetConnection(call(key1, "req_ok"), &connectionv1.GetConnectionRequest{Connection: "conn_1"}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := client.GetConnection(call(key1, "req_denied"), &connectionv1.GetConnectionRequest{Connection: "conn_other"}); status.Code(err) != codes.PermissionDenied {
+		t.Fatalf("the call on another's connection: %v", err)
+	}
 	if _, err := client.GetConnection(call(internal, "req_internal"), &connectionv1.GetConnectionRequest{Connection: "conn_1"}); err != nil {
 		t.Fatal(err)
 	}
@@ -117,6 +123,11 @@ func TestLookupAcrossServices(t *testing.T) {
 	}
 	if e, err := requestlog.Lookup(ctx, local, peers, "req_ok", "acct_1"); err != nil || e.GetStatusCode() != 200 || e.GetCode() != "OK" || e.GetReason() != "" {
 		t.Errorf("the successful request's entry: %v, %v", e, err)
+	}
+
+	// Refused by authentication, the request is still the account's.
+	if e, err := requestlog.Lookup(ctx, local, peers, "req_denied", "acct_1"); err != nil || e.GetStatusCode() != 403 || e.GetReason() != "PERMISSION_DENIED" || e.GetConnection() != "conn_other" {
+		t.Errorf("the refused request's entry: %v, %v", e, err)
 	}
 
 	notFound := func(id, account string) {

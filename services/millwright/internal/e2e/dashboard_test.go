@@ -82,6 +82,18 @@ func TestDashboard(t *testing.T) {
 		if entry["status_code"] != float64(400) || entry["reason"] != "INVALID_ARGUMENT" || entry["http_method"] != "GET" || entry["http_path"] != "/v1/events" || !strings.Contains(entry["message"].(string), "order_by") {
 			t.Errorf("the entry: %s", body)
 		}
+		// Refused by the entity service's authentication, on a connection
+		// that is not the account's: still found under the account.
+		resp, body = do(t, "GET", s.Gateway+"/v1/connections/conn_e2e_nope/workOrders", s.Key, "", "X-Request-Id", "req_e2e_denied")
+		if resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("another's connection: %d %s", resp.StatusCode, body)
+		}
+		eventually(t, 10*time.Second, "the refused request in the log", func() bool {
+			_, body := do(t, "GET", s.Gateway+"/v1/requests/req_e2e_denied", s.Key, "")
+			entry, _ := jsonBody(t, body)["request_log_entry"].(map[string]any)
+			return entry["reason"] == "PERMISSION_DENIED" && entry["service"] == "entity" && entry["connection"] == "conn_e2e_nope"
+		})
+
 		out, err := exec.Command(binary, "admin", "create-account", "--name", "Other", "--data-dir", s.DataDir).CombinedOutput()
 		other := regexp.MustCompile(`mw_sk_[a-z0-9]+`).FindString(string(out))
 		if err != nil || other == "" {
