@@ -122,6 +122,7 @@ export function secretOnce(title, value, explanation) {
 // confirm asks in a modal dialog; typed, when set, must be typed exactly
 // before the confirm button works. Resolves to true when confirmed.
 export function confirm({ title, body, action, typed = '', danger = true }) {
+  const opener = document.activeElement;
   return new Promise((resolve) => {
     const input = typed ? h('input', { id: 'confirm-typed', autocomplete: 'off', spellcheck: 'false' }) : null;
     const ok = h('button', { type: 'submit', class: danger ? 'danger' : '', disabled: !!typed }, action);
@@ -137,7 +138,11 @@ export function confirm({ title, body, action, typed = '', danger = true }) {
       if (!ok.disabled) dialog.close('ok');
     });
     const dialog = h('dialog', { 'aria-labelledby': 'confirm-title' }, form);
-    dialog.addEventListener('close', () => { dialog.remove(); resolve(dialog.returnValue === 'ok'); });
+    dialog.addEventListener('close', () => {
+      dialog.remove();
+      if (opener?.isConnected) opener.focus(); // back where the keyboard user was
+      resolve(dialog.returnValue === 'ok');
+    });
     document.body.append(dialog);
     dialog.showModal();
     (input || cancel).focus();
