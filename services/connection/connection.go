@@ -20,6 +20,7 @@ import (
 	"github.com/millwright-dev/millwright/services/platform/db"
 	"github.com/millwright-dev/millwright/services/platform/grpcserver"
 	"github.com/millwright-dev/millwright/services/platform/ids"
+	"github.com/millwright-dev/millwright/services/platform/requestlog"
 	"github.com/millwright-dev/millwright/services/platform/secret"
 )
 
@@ -50,10 +51,11 @@ type Config struct {
 
 // Service is a running connection service.
 type Service struct {
-	store  *store.Store
-	server *server.Server
-	key    secret.Key
-	log    *slog.Logger
+	store    *store.Store
+	server   *server.Server
+	key      secret.Key
+	log      *slog.Logger
+	requests *requestlog.Log
 
 	healthEvery time.Duration
 }
@@ -75,6 +77,7 @@ func New(cfg Config) *Service {
 		log = slog.Default()
 	}
 	st := store.New(cfg.DB)
+	requests := requestlog.New(cfg.DB, Name, log)
 	srv := server.New(server.Deps{
 		Store:    st,
 		Key:      cfg.Key,
@@ -82,6 +85,11 @@ func New(cfg Config) *Service {
 		Systems:  entityv1.NewEntityServiceClient(cfg.Entity),
 		Entities: entityv1.NewEntityInternalServiceClient(cfg.Entity),
 		Sync:     syncv1.NewSyncInternalServiceClient(cfg.Sync),
+		Requests: requests,
+		RequestPeers: []connectionv1.RequestLogInternalServiceClient{
+			connectionv1.NewRequestLogInternalServiceClient(cfg.Entity),
+			connectionv1.NewRequestLogInternalServiceClient(cfg.Sync),
+		},
 
 		AllowPrivateNetworks: cfg.AllowPrivateNetworks,
 		WebhookPollEvery:     cfg.WebhookPollEvery,
@@ -90,14 +98,15 @@ func New(cfg Config) *Service {
 	if every == 0 {
 		every = 5 * time.Second
 	}
-	return &Service{store: st, server: srv, key: cfg.Key, log: log, healthEvery: every}
+	return &Service{store: st, server: srv, key: cfg.Key, log: log, requests: requests, healthEvery: every}
 }
 
 // GRPCServer returns a gRPC server with the service's APIs registered.
 func (s *Service) GRPCServer() *grpcserver.Server {
 	g := grpcserver.New(grpcserver.Config{
-		Name: Name,
-		Log:  s.log,
+		Name:     Name,
+		Log:      s.log,
+		Requests: s.requests,
 		// The service's own handlers check that a connection is the caller's
 		// (and ListEvents' connection is only a filter), so authentication
 		// here resolves the credential alone.

@@ -15,6 +15,7 @@ import (
 	"github.com/millwright-dev/millwright/services/platform/auth"
 	"github.com/millwright-dev/millwright/services/platform/db"
 	"github.com/millwright-dev/millwright/services/platform/grpcserver"
+	"github.com/millwright-dev/millwright/services/platform/requestlog"
 	"github.com/millwright-dev/millwright/services/platform/secret"
 )
 
@@ -93,9 +94,10 @@ func (s *Service) Close() {
 // GRPCServer returns a gRPC server with the service's APIs registered.
 func (s *Service) GRPCServer() *grpcserver.Server {
 	g := grpcserver.New(grpcserver.Config{
-		Name: Name,
-		Log:  s.cfg.Log,
-		Auth: auth.Policy{Authenticate: auth.Remote(s.cfg.Connections), Internal: auth.InternalCredential(s.cfg.Key)},
+		Name:     Name,
+		Log:      s.cfg.Log,
+		Requests: requestlog.New(s.cfg.DB, Name, s.cfg.Log),
+		Auth:     auth.Policy{Authenticate: auth.Remote(s.cfg.Connections), Internal: auth.InternalCredential(s.cfg.Key)},
 	})
 	entityv1.RegisterEntityServiceServer(g, s.server)
 	entityv1.RegisterEntityInternalServiceServer(g, server.Internal{Server: s.server})

@@ -1,7 +1,7 @@
 // Package gateway is Millwright's REST gateway: it serves the v1 REST API
 // (grpc-gateway, dialing the three services exactly as any gRPC client
-// would), /openapi.json, /healthz and /metrics, with a request id on every
-// response and a rate limit per credential.
+// would), the dashboard at /, /openapi.json, /healthz and /metrics, with a
+// request id on every response and a rate limit per credential.
 package gateway
 
 import (
@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"google.golang.org/grpc"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
@@ -23,6 +24,7 @@ import (
 	entityv1 "github.com/millwright-dev/millwright/gen/go/millwright/entity/v1"
 	syncv1 "github.com/millwright-dev/millwright/gen/go/millwright/sync/v1"
 	"github.com/millwright-dev/millwright/gen/openapi"
+	"github.com/millwright-dev/millwright/services/gateway/web/dashboard"
 	"github.com/millwright-dev/millwright/services/platform/grpcclient"
 	"github.com/millwright-dev/millwright/services/platform/pbjson"
 	"github.com/millwright-dev/millwright/services/platform/requestid"
@@ -81,6 +83,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		runtime.WithErrorHandler(errorHandler),
 		runtime.WithRoutingErrorHandler(routingErrorHandler),
 		runtime.WithDisablePathLengthFallback(),
+		runtime.WithMetadata(restRequest),
 	)
 	services := []struct {
 		name     string
@@ -109,6 +112,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	root.HandleFunc("GET /openapi.json", serveOpenAPI)
 	root.HandleFunc("GET /healthz", g.healthz)
 	root.Handle("GET /metrics", promhttp.Handler())
+	root.Handle("/", dashboard.Handler())
 	g.handler = withRequestID(root)
 	return g, nil
 }
@@ -133,6 +137,12 @@ func incomingHeader(key string) (string, bool) {
 		return "idempotency-key", true
 	}
 	return runtime.DefaultHeaderMatcher(key)
+}
+
+// restRequest passes a REST request's method and path (not its query, which
+// may carry filters) to the services, for their request logs.
+func restRequest(_ context.Context, r *http.Request) metadata.MD {
+	return metadata.Pairs(requestid.MetadataHTTPMethod, r.Method, requestid.MetadataHTTPPath, r.URL.Path)
 }
 
 // outgoingHeader drops the services' response metadata: the gateway sets

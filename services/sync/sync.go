@@ -21,6 +21,7 @@ import (
 	"github.com/millwright-dev/millwright/services/platform/auth"
 	"github.com/millwright-dev/millwright/services/platform/db"
 	"github.com/millwright-dev/millwright/services/platform/grpcserver"
+	"github.com/millwright-dev/millwright/services/platform/requestlog"
 	"github.com/millwright-dev/millwright/services/platform/secret"
 	"github.com/millwright-dev/millwright/services/sync/internal/engine"
 	"github.com/millwright-dev/millwright/services/sync/internal/server"
@@ -99,9 +100,10 @@ func New(cfg Config) *Service {
 // GRPCServer returns a gRPC server with the service's APIs registered.
 func (s *Service) GRPCServer() *grpcserver.Server {
 	g := grpcserver.New(grpcserver.Config{
-		Name: Name,
-		Log:  s.cfg.Log,
-		Auth: auth.Policy{Authenticate: auth.Remote(s.cfg.Connections), Internal: auth.InternalCredential(s.cfg.Key)},
+		Name:     Name,
+		Log:      s.cfg.Log,
+		Requests: requestlog.New(s.cfg.DB, Name, s.cfg.Log),
+		Auth:     auth.Policy{Authenticate: auth.Remote(s.cfg.Connections), Internal: auth.InternalCredential(s.cfg.Key)},
 	})
 	syncv1.RegisterSyncServiceServer(g, s.server)
 	syncv1.RegisterSyncInternalServiceServer(g, server.Internal{Server: s.server})

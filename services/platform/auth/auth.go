@@ -113,13 +113,13 @@ func (p Policy) principal(ctx context.Context, fullMethod string, req any) (Prin
 	if internal(fullMethod) {
 		return Principal{}, apierr.New(apierr.PermissionDenied, "internal API: only Millwright's own services may call it")
 	}
-	return p.Authenticate(ctx, cred, connectionOf(req))
+	return p.Authenticate(ctx, cred, ConnectionOf(req))
 }
 
-// connectionOf returns the connection a request is about: its string field
+// ConnectionOf returns the connection a request is about: its string field
 // `connection`, or, for an update whose resource carries it, the resource's
 // (UpdateSyncSettings' sync_settings.connection).
-func connectionOf(req any) string {
+func ConnectionOf(req any) string {
 	m, ok := req.(proto.Message)
 	if !ok {
 		return ""

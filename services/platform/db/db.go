@@ -185,12 +185,24 @@ func (db *DB) Close() error {
 // migrations/sqlite/ or migrations/postgres/, by dialect. Replicas starting together take turns (a
 // PostgreSQL advisory lock).
 func (db *DB) Migrate(ctx context.Context, fsys fs.FS) error {
+	return db.migrate(ctx, fsys)
+}
+
+// MigrateComponent applies the migrations of a component that keeps its own
+// tables in every service's database (the request log), laid out as
+// Migrate's, recording them in their own version table so that they never
+// mix with the service's own.
+func (db *DB) MigrateComponent(ctx context.Context, fsys fs.FS, versionTable string) error {
+	return db.migrate(ctx, fsys, goose.WithTableName(versionTable))
+}
+
+func (db *DB) migrate(ctx context.Context, fsys fs.FS, extra ...goose.ProviderOption) error {
 	sub, err := fs.Sub(fsys, "migrations/"+string(db.Dialect))
 	if err != nil {
 		return err
 	}
 	dialect := goose.DialectSQLite3
-	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	opts := append([]goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}, extra...)
 	if db.Dialect == Postgres {
 		dialect = goose.DialectPostgres
 		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(lockID(db.Schema)), lock.WithLockTimeout(1, 120))

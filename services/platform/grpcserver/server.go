@@ -1,5 +1,5 @@
 // Package grpcserver builds every Millwright gRPC server the same way: one
-// interceptor chain (request id, logging, metrics, error mapping,
+// interceptor chain (request id, request log, logging, metrics, error mapping,
 // authentication, validation, panic recovery), gRPC health and reflection,
 // and a graceful stop.
 package grpcserver
@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -20,7 +21,9 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
 
+	connectionv1 "github.com/millwright-dev/millwright/gen/go/millwright/connection/v1"
 	"github.com/millwright-dev/millwright/services/platform/auth"
+	"github.com/millwright-dev/millwright/services/platform/requestlog"
 )
 
 // Config configures a server.
@@ -31,6 +34,9 @@ type Config struct {
 	Auth auth.Policy
 	// Log receives one line per call.
 	Log *slog.Logger
+	// Requests, when set, records how each user's call ended and is served
+	// to the connection service (RequestLogInternalService).
+	Requests *requestlog.Log
 }
 
 var (
@@ -53,15 +59,15 @@ func Metrics() *grpcprom.ServerMetrics {
 // Server is a gRPC server with health and reflection.
 type Server struct {
 	*grpc.Server
-	Health *health.Server
-	name   string
-	log    *slog.Logger
+	Health   *health.Server
+	name     string
+	log      *slog.Logger
+	requests *requestlog.Log
 }
 
-// New returns a server with the interceptor chain: request id, logging,
-// metrics, error mapping, authentication, idempotency key, validation and
-// recovery. Register services on it,
-// then call Serve.
+// New returns a server with the interceptor chain: request id, request log,
+// logging, metrics, error mapping, authentication, idempotency key,
+// validation and recovery. Register services on it, then call Serve.
 func New(cfg Config) *Server {
 	log := cfg.Log
 	if log == nil {
@@ -69,19 +75,26 @@ func New(cfg Config) *Server {
 	}
 	log = log.With("service", cfg.Name)
 	m := Metrics()
+	unary := []grpc.UnaryServerInterceptor{
+		requestID,
+		logging(log),
+		m.UnaryServerInterceptor(),
+		errorsToStatus,
+		cfg.Auth.Unary,
+		idempotencyKey,
+		validation,
+		recovery(log),
+	}
+	if cfg.Requests != nil {
+		// Outside the error mapping, to record the final reason; the
+		// caller is learnt right after authentication.
+		unary = slices.Insert(unary, 5, requestlog.Principal)
+		unary = slices.Insert(unary, 1, cfg.Requests.Unary(cfg.Auth.Authenticate))
+	}
 	s := grpc.NewServer(
 		// Reuse handler goroutines (and their grown stacks) across calls.
 		grpc.NumStreamWorkers(uint32(runtime.GOMAXPROCS(0))),
-		grpc.ChainUnaryInterceptor(
-			requestID,
-			logging(log),
-			m.UnaryServerInterceptor(),
-			errorsToStatus,
-			cfg.Auth.Unary,
-			idempotencyKey,
-			validation,
-			recovery(log),
-		),
+		grpc.ChainUnaryInterceptor(unary...),
 		grpc.ChainStreamInterceptor(
 			streamRequestID,
 			streamLogging(log),
@@ -94,13 +107,23 @@ func New(cfg Config) *Server {
 	h := health.NewServer()
 	healthpb.RegisterHealthServer(s, h)
 	reflection.Register(s)
-	return &Server{Server: s, Health: h, name: cfg.Name, log: log}
+	if cfg.Requests != nil {
+		connectionv1.RegisterRequestLogInternalServiceServer(s, requestlog.Server{Log: cfg.Requests})
+	}
+	return &Server{Server: s, Health: h, name: cfg.Name, log: log, requests: cfg.Requests}
 }
 
 // Serve serves on lis until ctx is done, then stops gracefully: health
-// reports NOT_SERVING, running calls get up to grace to finish.
+// reports NOT_SERVING, running calls get up to grace to finish, and the
+// request log writes what is queued.
 func (s *Server) Serve(ctx context.Context, lis net.Listener, grace time.Duration) error {
 	Metrics().InitializeMetrics(s.Server)
+	if s.requests != nil {
+		logCtx, stopLog := context.WithCancel(context.WithoutCancel(ctx))
+		logDone := make(chan struct{})
+		go func() { s.requests.Run(logCtx); close(logDone) }()
+		defer func() { stopLog(); <-logDone }()
+	}
 	for name := range s.GetServiceInfo() {
 		s.Health.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
 	}

@@ -16,6 +16,13 @@ const Header = "X-Request-Id"
 // MetadataKey is the gRPC metadata key.
 const MetadataKey = "x-request-id"
 
+// The gRPC metadata keys in which the gateway passes a REST request's method
+// and path to the services (for their request logs).
+const (
+	MetadataHTTPMethod = "x-millwright-http-method"
+	MetadataHTTPPath   = "x-millwright-http-path"
+)
+
 type key struct{}
 
 // New returns a fresh request id.

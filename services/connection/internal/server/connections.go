@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strconv"
+	"strings"
 
 	"google.golang.org/protobuf/types/known/structpb"
 
@@ -204,7 +205,7 @@ type eventCursor struct {
 	After int64 `json:"a"`
 }
 
-// ListEvents lists the account's events in order.
+// ListEvents lists the account's events in order, or newest first.
 func (s *Server) ListEvents(ctx context.Context, req *connectionv1.ListEventsRequest) (*connectionv1.ListEventsResponse, error) {
 	account, err := auth.Account(ctx)
 	if err != nil {
@@ -214,14 +215,22 @@ func (s *Server) ListEvents(ctx context.Context, req *connectionv1.ListEventsReq
 	if err != nil {
 		return nil, err
 	}
-	scope := "events|" + account + "|" + req.GetType() + "|" + req.GetConnection()
+	var desc bool
+	switch strings.Join(strings.Fields(req.GetOrderBy()), " ") {
+	case "", "create_time":
+	case "create_time desc":
+		desc = true
+	default:
+		return nil, apierr.InvalidFields(apierr.FieldViolation{Field: "order_by", Description: "must be create_time or create_time desc"})
+	}
+	scope := "events|" + account + "|" + req.GetType() + "|" + req.GetConnection() + "|" + strconv.FormatBool(desc)
 	var cur eventCursor
 	if req.GetPageToken() != "" {
 		if err := s.pages.Decode(scope, req.GetPageToken(), &cur); err != nil {
 			return nil, err
 		}
 	}
-	rows, err := s.store.ListEvents(ctx, store.EventFilter{AccountID: account, Type: req.GetType(), ConnectionID: req.GetConnection(), AfterSeq: cur.After, Limit: size + 1})
+	rows, err := s.store.ListEvents(ctx, store.EventFilter{AccountID: account, Type: req.GetType(), ConnectionID: req.GetConnection(), AfterSeq: cur.After, Desc: desc, Limit: size + 1})
 	if err != nil {
 		return nil, err
 	}

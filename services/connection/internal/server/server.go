@@ -15,6 +15,7 @@ import (
 	"github.com/millwright-dev/millwright/services/platform/apierr"
 	"github.com/millwright-dev/millwright/services/platform/auth"
 	"github.com/millwright-dev/millwright/services/platform/pagetoken"
+	"github.com/millwright-dev/millwright/services/platform/requestlog"
 	"github.com/millwright-dev/millwright/services/platform/secret"
 )
 
@@ -33,6 +34,10 @@ type Deps struct {
 	AllowPrivateNetworks bool
 	// WebhookPollEvery is how often the webhook worker polls; 0 means 1 s.
 	WebhookPollEvery time.Duration
+	// Requests is the service's request log; RequestPeers reach the other
+	// services' logs, for lookups.
+	Requests     *requestlog.Log
+	RequestPeers []connectionv1.RequestLogInternalServiceClient
 }
 
 // Server is the connection service.
@@ -48,6 +53,8 @@ type Server struct {
 	sync     syncv1.SyncInternalServiceClient
 	deletes  chan string
 	webhooks *webhook.Worker
+	requests *requestlog.Log
+	peers    []connectionv1.RequestLogInternalServiceClient
 }
 
 // New returns the service.
@@ -62,6 +69,8 @@ func New(d Deps) *Server {
 		sync:     d.Sync,
 		deletes:  make(chan string, 64),
 		webhooks: webhook.NewWorker(d.Store, d.Key, d.Log, webhook.Options{AllowPrivateNetworks: d.AllowPrivateNetworks, PollInterval: d.WebhookPollEvery}),
+		requests: d.Requests,
+		peers:    d.RequestPeers,
 	}
 }
 

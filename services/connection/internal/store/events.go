@@ -108,14 +108,24 @@ type EventFilter struct {
 	AccountID    string
 	Type         string
 	ConnectionID string
-	AfterSeq     int64
-	Limit        int
+	// AfterSeq is the cursor: events after it, or before it when Desc (0:
+	// from the start).
+	AfterSeq int64
+	// Desc lists newest first.
+	Desc  bool
+	Limit int
 }
 
-// ListEvents lists an account's events in the order they were recorded.
+// ListEvents lists an account's events in the order they were recorded, or
+// the reverse.
 func (s *Store) ListEvents(ctx context.Context, f EventFilter) ([]Event, error) {
 	q := `SELECT seq, id, account_id, connection_id, type, data, dedupe_key, create_time FROM events WHERE account_id = $1 AND seq > $2`
+	order := "seq"
 	args := []any{f.AccountID, f.AfterSeq}
+	if f.Desc {
+		q = strings.Replace(q, "seq > $2", "($2 = 0 OR seq < $2)", 1)
+		order = "seq DESC"
+	}
 	if f.Type != "" {
 		args = append(args, f.Type)
 		q += fmt.Sprintf(` AND type = $%d`, len(args))
@@ -125,7 +135,7 @@ func (s *Store) ListEvents(ctx context.Context, f EventFilter) ([]Event, error) 
 		q += fmt.Sprintf(` AND connection_id = $%d`, len(args))
 	}
 	args = append(args, f.Limit)
-	q += fmt.Sprintf(` ORDER BY seq LIMIT $%d`, len(args))
+	q += fmt.Sprintf(` ORDER BY %s LIMIT $%d`, order, len(args))
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err

@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/millwright-dev/millwright/services/connection/internal/store"
@@ -54,6 +56,39 @@ func TestConformance(t *testing.T) {
 			byName, err := s.AccountByName(ctx, "Acme")
 			if err != nil || byName.ID != "acct_1" {
 				t.Fatalf("AccountByName = %+v, %v", byName, err)
+			}
+		})
+
+		t.Run("events oldest or newest first", func(t *testing.T) {
+			var evs []store.Event
+			for i, typ := range []string{"a", "b", "a", "a"} {
+				evs = append(evs, store.Event{ID: fmt.Sprintf("evt_%d", i), AccountID: "acct_1", Type: typ, Data: "{}", CreateTime: now})
+			}
+			if _, err := s.AppendEvents(ctx, evs); err != nil {
+				t.Fatal(err)
+			}
+			ids := func(f store.EventFilter) []string {
+				t.Helper()
+				got, err := s.ListEvents(ctx, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var out []string
+				for _, e := range got {
+					out = append(out, e.ID)
+				}
+				return out
+			}
+			if got := ids(store.EventFilter{AccountID: "acct_1", Type: "a", Limit: 10}); !slices.Equal(got, []string{"evt_0", "evt_2", "evt_3"}) {
+				t.Errorf("oldest first: %v", got)
+			}
+			newest := ids(store.EventFilter{AccountID: "acct_1", Type: "a", Desc: true, Limit: 2})
+			if !slices.Equal(newest, []string{"evt_3", "evt_2"}) {
+				t.Fatalf("newest first: %v", newest)
+			}
+			all, _ := s.ListEvents(ctx, store.EventFilter{AccountID: "acct_1", Type: "a", Desc: true, Limit: 2})
+			if got := ids(store.EventFilter{AccountID: "acct_1", Type: "a", Desc: true, AfterSeq: all[1].Seq, Limit: 2}); !slices.Equal(got, []string{"evt_0"}) {
+				t.Errorf("newest first, second page: %v", got)
 			}
 		})
 	})

@@ -16,6 +16,7 @@ import (
 	"github.com/millwright-dev/millwright/services/platform/db"
 	"github.com/millwright-dev/millwright/services/platform/envflag"
 	"github.com/millwright-dev/millwright/services/platform/logging"
+	"github.com/millwright-dev/millwright/services/platform/requestlog"
 	"github.com/millwright-dev/millwright/services/platform/secret"
 )
 
@@ -122,7 +123,8 @@ func (c *common) key(dev bool) (secret.Key, error) {
 	return secret.ParseKey(strings.TrimSpace(string(b)))
 }
 
-// open opens and migrates one service's database.
+// open opens and migrates one service's database, its request log
+// included.
 func (c *common) open(ctx context.Context, name string, migrations fs.FS) (*db.DB, error) {
 	d, err := db.Open(ctx, db.Options{URL: c.databaseURL, DataDir: c.dataDir, Name: name, MaxConns: int32(c.maxConns)})
 	if err != nil {
@@ -131,6 +133,10 @@ func (c *common) open(ctx context.Context, name string, migrations fs.FS) (*db.D
 	if err := d.Migrate(ctx, migrations); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if err := requestlog.Migrate(ctx, d); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("%s: request log: %w", name, err)
 	}
 	return d, nil
 }

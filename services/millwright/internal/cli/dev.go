@@ -136,6 +136,7 @@ func printBanner(w io.Writer, e env, gatewayAddr, publicAddr, key, keyFile strin
 	fmt.Fprintf(w, `
 Millwright is running (data in %s, Ctrl-C stops it).
 
+  dashboard        http://%s/   (sign in with the API key below)
   REST gateway     http://%s   (OpenAPI: http://%s/openapi.json)
   public gRPC      %s   (the three services below, together)
   connection gRPC  %s
@@ -150,5 +151,5 @@ Try:
   curl -H "Authorization: Bearer $MILLWRIGHT_API_KEY" http://%s/v1/account
   grpcurl -plaintext -H "authorization: Bearer $MILLWRIGHT_API_KEY" %s millwright.connection.v1.ConnectionService/GetAccount
 
-`, e.dataDir, gatewayAddr, gatewayAddr, publicAddr, e.addrs.connection, e.addrs.entity, e.addrs.sync, simulatorLines(sims), keyFile, shown, keyFile, gatewayAddr, publicAddr)
+`, e.dataDir, gatewayAddr, gatewayAddr, gatewayAddr, publicAddr, e.addrs.connection, e.addrs.entity, e.addrs.sync, simulatorLines(sims), keyFile, shown, keyFile, gatewayAddr, publicAddr)
 }

@@ -960,7 +960,9 @@ type ListEventsRequest struct {
 	// Only events of this type.
 	Type string `protobuf:"bytes,3,opt,name=type,proto3" json:"type,omitempty"`
 	// Only events of this connection.
-	Connection    string `protobuf:"bytes,4,opt,name=connection,proto3" json:"connection,omitempty"`
+	Connection string `protobuf:"bytes,4,opt,name=connection,proto3" json:"connection,omitempty"`
+	// `create_time` (the default: oldest first) or `create_time desc` (newest first).
+	OrderBy       string `protobuf:"bytes,5,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1023,6 +1025,13 @@ func (x *ListEventsRequest) GetConnection() string {
 	return ""
 }
 
+func (x *ListEventsRequest) GetOrderBy() string {
+	if x != nil {
+		return x.OrderBy
+	}
+	return ""
+}
+
 // Response of ListEvents.
 type ListEventsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1078,6 +1087,99 @@ func (x *ListEventsResponse) GetNextPageToken() string {
 	return ""
 }
 
+// Request of GetRequestLogEntry.
+type GetRequestLogEntryRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The request's id: the X-Request-Id header of its response, or request_id
+	// in its error body.
+	RequestId     string `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRequestLogEntryRequest) Reset() {
+	*x = GetRequestLogEntryRequest{}
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRequestLogEntryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRequestLogEntryRequest) ProtoMessage() {}
+
+func (x *GetRequestLogEntryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRequestLogEntryRequest.ProtoReflect.Descriptor instead.
+func (*GetRequestLogEntryRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *GetRequestLogEntryRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response of GetRequestLogEntry.
+type GetRequestLogEntryResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The request's entry; the latest one when a caller reused the id.
+	RequestLogEntry *RequestLogEntry `protobuf:"bytes,1,opt,name=request_log_entry,json=requestLogEntry,proto3" json:"request_log_entry,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *GetRequestLogEntryResponse) Reset() {
+	*x = GetRequestLogEntryResponse{}
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRequestLogEntryResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRequestLogEntryResponse) ProtoMessage() {}
+
+func (x *GetRequestLogEntryResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRequestLogEntryResponse.ProtoReflect.Descriptor instead.
+func (*GetRequestLogEntryResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *GetRequestLogEntryResponse) GetRequestLogEntry() *RequestLogEntry {
+	if x != nil {
+		return x.RequestLogEntry
+	}
+	return nil
+}
+
 // Request of CreateWebhookEndpoint.
 type CreateWebhookEndpointRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1091,7 +1193,7 @@ type CreateWebhookEndpointRequest struct {
 
 func (x *CreateWebhookEndpointRequest) Reset() {
 	*x = CreateWebhookEndpointRequest{}
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[20]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1103,7 +1205,7 @@ func (x *CreateWebhookEndpointRequest) String() string {
 func (*CreateWebhookEndpointRequest) ProtoMessage() {}
 
 func (x *CreateWebhookEndpointRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[20]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1116,7 +1218,7 @@ func (x *CreateWebhookEndpointRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateWebhookEndpointRequest.ProtoReflect.Descriptor instead.
 func (*CreateWebhookEndpointRequest) Descriptor() ([]byte, []int) {
-	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{20}
+	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *CreateWebhookEndpointRequest) GetWebhookEndpoint() *WebhookEndpoint {
@@ -1144,7 +1246,7 @@ type CreateWebhookEndpointResponse struct {
 
 func (x *CreateWebhookEndpointResponse) Reset() {
 	*x = CreateWebhookEndpointResponse{}
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[21]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1156,7 +1258,7 @@ func (x *CreateWebhookEndpointResponse) String() string {
 func (*CreateWebhookEndpointResponse) ProtoMessage() {}
 
 func (x *CreateWebhookEndpointResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[21]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1169,7 +1271,7 @@ func (x *CreateWebhookEndpointResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateWebhookEndpointResponse.ProtoReflect.Descriptor instead.
 func (*CreateWebhookEndpointResponse) Descriptor() ([]byte, []int) {
-	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{21}
+	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *CreateWebhookEndpointResponse) GetWebhookEndpoint() *WebhookEndpoint {
@@ -1190,7 +1292,7 @@ type GetWebhookEndpointRequest struct {
 
 func (x *GetWebhookEndpointRequest) Reset() {
 	*x = GetWebhookEndpointRequest{}
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[22]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1202,7 +1304,7 @@ func (x *GetWebhookEndpointRequest) String() string {
 func (*GetWebhookEndpointRequest) ProtoMessage() {}
 
 func (x *GetWebhookEndpointRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[22]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1215,7 +1317,7 @@ func (x *GetWebhookEndpointRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetWebhookEndpointRequest.ProtoReflect.Descriptor instead.
 func (*GetWebhookEndpointRequest) Descriptor() ([]byte, []int) {
-	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{22}
+	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *GetWebhookEndpointRequest) GetWebhookEndpoint() string {
@@ -1236,7 +1338,7 @@ type GetWebhookEndpointResponse struct {
 
 func (x *GetWebhookEndpointResponse) Reset() {
 	*x = GetWebhookEndpointResponse{}
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[23]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1248,7 +1350,7 @@ func (x *GetWebhookEndpointResponse) String() string {
 func (*GetWebhookEndpointResponse) ProtoMessage() {}
 
 func (x *GetWebhookEndpointResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[23]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1261,7 +1363,7 @@ func (x *GetWebhookEndpointResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetWebhookEndpointResponse.ProtoReflect.Descriptor instead.
 func (*GetWebhookEndpointResponse) Descriptor() ([]byte, []int) {
-	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{23}
+	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *GetWebhookEndpointResponse) GetWebhookEndpoint() *WebhookEndpoint {
@@ -1284,7 +1386,7 @@ type ListWebhookEndpointsRequest struct {
 
 func (x *ListWebhookEndpointsRequest) Reset() {
 	*x = ListWebhookEndpointsRequest{}
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[24]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1296,7 +1398,7 @@ func (x *ListWebhookEndpointsRequest) String() string {
 func (*ListWebhookEndpointsRequest) ProtoMessage() {}
 
 func (x *ListWebhookEndpointsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[24]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1309,7 +1411,7 @@ func (x *ListWebhookEndpointsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWebhookEndpointsRequest.ProtoReflect.Descriptor instead.
 func (*ListWebhookEndpointsRequest) Descriptor() ([]byte, []int) {
-	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{24}
+	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ListWebhookEndpointsRequest) GetPageSize() int32 {
@@ -1339,7 +1441,7 @@ type ListWebhookEndpointsResponse struct {
 
 func (x *ListWebhookEndpointsResponse) Reset() {
 	*x = ListWebhookEndpointsResponse{}
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[25]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1351,7 +1453,7 @@ func (x *ListWebhookEndpointsResponse) String() string {
 func (*ListWebhookEndpointsResponse) ProtoMessage() {}
 
 func (x *ListWebhookEndpointsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[25]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1364,7 +1466,7 @@ func (x *ListWebhookEndpointsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWebhookEndpointsResponse.ProtoReflect.Descriptor instead.
 func (*ListWebhookEndpointsResponse) Descriptor() ([]byte, []int) {
-	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{25}
+	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ListWebhookEndpointsResponse) GetWebhookEndpoints() []*WebhookEndpoint {
@@ -1394,7 +1496,7 @@ type UpdateWebhookEndpointRequest struct {
 
 func (x *UpdateWebhookEndpointRequest) Reset() {
 	*x = UpdateWebhookEndpointRequest{}
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[26]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1406,7 +1508,7 @@ func (x *UpdateWebhookEndpointRequest) String() string {
 func (*UpdateWebhookEndpointRequest) ProtoMessage() {}
 
 func (x *UpdateWebhookEndpointRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[26]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1419,7 +1521,7 @@ func (x *UpdateWebhookEndpointRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateWebhookEndpointRequest.ProtoReflect.Descriptor instead.
 func (*UpdateWebhookEndpointRequest) Descriptor() ([]byte, []int) {
-	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{26}
+	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *UpdateWebhookEndpointRequest) GetWebhookEndpoint() *WebhookEndpoint {
@@ -1447,7 +1549,7 @@ type UpdateWebhookEndpointResponse struct {
 
 func (x *UpdateWebhookEndpointResponse) Reset() {
 	*x = UpdateWebhookEndpointResponse{}
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[27]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1459,7 +1561,7 @@ func (x *UpdateWebhookEndpointResponse) String() string {
 func (*UpdateWebhookEndpointResponse) ProtoMessage() {}
 
 func (x *UpdateWebhookEndpointResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[27]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1472,7 +1574,7 @@ func (x *UpdateWebhookEndpointResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateWebhookEndpointResponse.ProtoReflect.Descriptor instead.
 func (*UpdateWebhookEndpointResponse) Descriptor() ([]byte, []int) {
-	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{27}
+	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *UpdateWebhookEndpointResponse) GetWebhookEndpoint() *WebhookEndpoint {
@@ -1493,7 +1595,7 @@ type DeleteWebhookEndpointRequest struct {
 
 func (x *DeleteWebhookEndpointRequest) Reset() {
 	*x = DeleteWebhookEndpointRequest{}
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[28]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1505,7 +1607,7 @@ func (x *DeleteWebhookEndpointRequest) String() string {
 func (*DeleteWebhookEndpointRequest) ProtoMessage() {}
 
 func (x *DeleteWebhookEndpointRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[28]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1518,7 +1620,7 @@ func (x *DeleteWebhookEndpointRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteWebhookEndpointRequest.ProtoReflect.Descriptor instead.
 func (*DeleteWebhookEndpointRequest) Descriptor() ([]byte, []int) {
-	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{28}
+	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *DeleteWebhookEndpointRequest) GetWebhookEndpoint() string {
@@ -1537,7 +1639,7 @@ type DeleteWebhookEndpointResponse struct {
 
 func (x *DeleteWebhookEndpointResponse) Reset() {
 	*x = DeleteWebhookEndpointResponse{}
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[29]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1549,7 +1651,7 @@ func (x *DeleteWebhookEndpointResponse) String() string {
 func (*DeleteWebhookEndpointResponse) ProtoMessage() {}
 
 func (x *DeleteWebhookEndpointResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[29]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1562,7 +1664,7 @@ func (x *DeleteWebhookEndpointResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteWebhookEndpointResponse.ProtoReflect.Descriptor instead.
 func (*DeleteWebhookEndpointResponse) Descriptor() ([]byte, []int) {
-	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{29}
+	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{31}
 }
 
 // Request of ListWebhookDeliveries.
@@ -1580,7 +1682,7 @@ type ListWebhookDeliveriesRequest struct {
 
 func (x *ListWebhookDeliveriesRequest) Reset() {
 	*x = ListWebhookDeliveriesRequest{}
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[30]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1592,7 +1694,7 @@ func (x *ListWebhookDeliveriesRequest) String() string {
 func (*ListWebhookDeliveriesRequest) ProtoMessage() {}
 
 func (x *ListWebhookDeliveriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[30]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1605,7 +1707,7 @@ func (x *ListWebhookDeliveriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWebhookDeliveriesRequest.ProtoReflect.Descriptor instead.
 func (*ListWebhookDeliveriesRequest) Descriptor() ([]byte, []int) {
-	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{30}
+	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ListWebhookDeliveriesRequest) GetWebhookEndpoint() string {
@@ -1642,7 +1744,7 @@ type ListWebhookDeliveriesResponse struct {
 
 func (x *ListWebhookDeliveriesResponse) Reset() {
 	*x = ListWebhookDeliveriesResponse{}
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[31]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1654,7 +1756,7 @@ func (x *ListWebhookDeliveriesResponse) String() string {
 func (*ListWebhookDeliveriesResponse) ProtoMessage() {}
 
 func (x *ListWebhookDeliveriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[31]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1667,7 +1769,7 @@ func (x *ListWebhookDeliveriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWebhookDeliveriesResponse.ProtoReflect.Descriptor instead.
 func (*ListWebhookDeliveriesResponse) Descriptor() ([]byte, []int) {
-	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{31}
+	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ListWebhookDeliveriesResponse) GetWebhookDeliveries() []*WebhookDelivery {
@@ -1697,7 +1799,7 @@ type RetryWebhookDeliveryRequest struct {
 
 func (x *RetryWebhookDeliveryRequest) Reset() {
 	*x = RetryWebhookDeliveryRequest{}
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[32]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1709,7 +1811,7 @@ func (x *RetryWebhookDeliveryRequest) String() string {
 func (*RetryWebhookDeliveryRequest) ProtoMessage() {}
 
 func (x *RetryWebhookDeliveryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[32]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1722,7 +1824,7 @@ func (x *RetryWebhookDeliveryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryWebhookDeliveryRequest.ProtoReflect.Descriptor instead.
 func (*RetryWebhookDeliveryRequest) Descriptor() ([]byte, []int) {
-	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{32}
+	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *RetryWebhookDeliveryRequest) GetWebhookEndpoint() string {
@@ -1750,7 +1852,7 @@ type RetryWebhookDeliveryResponse struct {
 
 func (x *RetryWebhookDeliveryResponse) Reset() {
 	*x = RetryWebhookDeliveryResponse{}
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[33]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1762,7 +1864,7 @@ func (x *RetryWebhookDeliveryResponse) String() string {
 func (*RetryWebhookDeliveryResponse) ProtoMessage() {}
 
 func (x *RetryWebhookDeliveryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[33]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1775,7 +1877,7 @@ func (x *RetryWebhookDeliveryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryWebhookDeliveryResponse.ProtoReflect.Descriptor instead.
 func (*RetryWebhookDeliveryResponse) Descriptor() ([]byte, []int) {
-	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{33}
+	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *RetryWebhookDeliveryResponse) GetWebhookDelivery() *WebhookDelivery {
@@ -1796,7 +1898,7 @@ type CreateLinkSessionRequest struct {
 
 func (x *CreateLinkSessionRequest) Reset() {
 	*x = CreateLinkSessionRequest{}
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[34]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1808,7 +1910,7 @@ func (x *CreateLinkSessionRequest) String() string {
 func (*CreateLinkSessionRequest) ProtoMessage() {}
 
 func (x *CreateLinkSessionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[34]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1821,7 +1923,7 @@ func (x *CreateLinkSessionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateLinkSessionRequest.ProtoReflect.Descriptor instead.
 func (*CreateLinkSessionRequest) Descriptor() ([]byte, []int) {
-	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{34}
+	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *CreateLinkSessionRequest) GetLinkSession() *LinkSession {
@@ -1842,7 +1944,7 @@ type CreateLinkSessionResponse struct {
 
 func (x *CreateLinkSessionResponse) Reset() {
 	*x = CreateLinkSessionResponse{}
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[35]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1854,7 +1956,7 @@ func (x *CreateLinkSessionResponse) String() string {
 func (*CreateLinkSessionResponse) ProtoMessage() {}
 
 func (x *CreateLinkSessionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[35]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1867,7 +1969,7 @@ func (x *CreateLinkSessionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateLinkSessionResponse.ProtoReflect.Descriptor instead.
 func (*CreateLinkSessionResponse) Descriptor() ([]byte, []int) {
-	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{35}
+	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *CreateLinkSessionResponse) GetLinkSession() *LinkSession {
@@ -1890,7 +1992,7 @@ type ExchangeLinkSessionRequest struct {
 
 func (x *ExchangeLinkSessionRequest) Reset() {
 	*x = ExchangeLinkSessionRequest{}
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[36]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1902,7 +2004,7 @@ func (x *ExchangeLinkSessionRequest) String() string {
 func (*ExchangeLinkSessionRequest) ProtoMessage() {}
 
 func (x *ExchangeLinkSessionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[36]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1915,7 +2017,7 @@ func (x *ExchangeLinkSessionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExchangeLinkSessionRequest.ProtoReflect.Descriptor instead.
 func (*ExchangeLinkSessionRequest) Descriptor() ([]byte, []int) {
-	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{36}
+	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ExchangeLinkSessionRequest) GetLinkSession() string {
@@ -1945,7 +2047,7 @@ type ExchangeLinkSessionResponse struct {
 
 func (x *ExchangeLinkSessionResponse) Reset() {
 	*x = ExchangeLinkSessionResponse{}
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[37]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1957,7 +2059,7 @@ func (x *ExchangeLinkSessionResponse) String() string {
 func (*ExchangeLinkSessionResponse) ProtoMessage() {}
 
 func (x *ExchangeLinkSessionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[37]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1970,7 +2072,7 @@ func (x *ExchangeLinkSessionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExchangeLinkSessionResponse.ProtoReflect.Descriptor instead.
 func (*ExchangeLinkSessionResponse) Descriptor() ([]byte, []int) {
-	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{37}
+	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ExchangeLinkSessionResponse) GetConnection() *Connection {
@@ -1991,7 +2093,7 @@ var File_millwright_connection_v1_connection_service_proto protoreflect.FileDesc
 
 const file_millwright_connection_v1_connection_service_proto_rawDesc = "" +
 	"\n" +
-	"1millwright/connection/v1/connection_service.proto\x12\x18millwright.connection.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a&millwright/connection/v1/account.proto\x1a)millwright/connection/v1/connection.proto\x1a$millwright/connection/v1/event.proto\x1a+millwright/connection/v1/link_session.proto\x1a&millwright/connection/v1/webhook.proto\"\x13\n" +
+	"1millwright/connection/v1/connection_service.proto\x12\x18millwright.connection.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a&millwright/connection/v1/account.proto\x1a)millwright/connection/v1/connection.proto\x1a$millwright/connection/v1/event.proto\x1a+millwright/connection/v1/link_session.proto\x1a*millwright/connection/v1/request_log.proto\x1a&millwright/connection/v1/webhook.proto\"\x13\n" +
 	"\x11GetAccountRequest\"Q\n" +
 	"\x12GetAccountResponse\x12;\n" +
 	"\aaccount\x18\x01 \x01(\v2!.millwright.connection.v1.AccountR\aaccount\"\x83\x01\n" +
@@ -2074,7 +2176,7 @@ const file_millwright_connection_v1_connection_service_proto_rawDesc = "" +
 	"\n" +
 	"connection\x18\x01 \x01(\v2$.millwright.connection.v1.ConnectionR\n" +
 	"connection\x12\x14\n" +
-	"\x05token\x18\x02 \x01(\tR\x05token\"\x83\x01\n" +
+	"\x05token\x18\x02 \x01(\tR\x05token\"\x9e\x01\n" +
 	"\x11ListEventsRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
@@ -2082,10 +2184,16 @@ const file_millwright_connection_v1_connection_service_proto_rawDesc = "" +
 	"\x04type\x18\x03 \x01(\tR\x04type\x12\x1e\n" +
 	"\n" +
 	"connection\x18\x04 \x01(\tR\n" +
-	"connection\"u\n" +
+	"connection\x12\x19\n" +
+	"\border_by\x18\x05 \x01(\tR\aorderBy\"u\n" +
 	"\x12ListEventsResponse\x127\n" +
 	"\x06events\x18\x01 \x03(\v2\x1f.millwright.connection.v1.EventR\x06events\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x98\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"?\n" +
+	"\x19GetRequestLogEntryRequest\x12\"\n" +
+	"\n" +
+	"request_id\x18\x01 \x01(\tB\x03\xe0A\x02R\trequestId\"s\n" +
+	"\x1aGetRequestLogEntryResponse\x12U\n" +
+	"\x11request_log_entry\x18\x01 \x01(\v2).millwright.connection.v1.RequestLogEntryR\x0frequestLogEntry\"\x98\x01\n" +
 	"\x1cCreateWebhookEndpointRequest\x12Y\n" +
 	"\x10webhook_endpoint\x18\x01 \x01(\v2).millwright.connection.v1.WebhookEndpointB\x03\xe0A\x02R\x0fwebhookEndpoint\x12\x1d\n" +
 	"\n" +
@@ -2136,7 +2244,7 @@ const file_millwright_connection_v1_connection_service_proto_rawDesc = "" +
 	"\n" +
 	"connection\x18\x01 \x01(\v2$.millwright.connection.v1.ConnectionR\n" +
 	"connection\x12\x14\n" +
-	"\x05token\x18\x02 \x01(\tR\x05token2\x82\x1a\n" +
+	"\x05token\x18\x02 \x01(\tR\x05token2\xa7\x1b\n" +
 	"\x11ConnectionService\x12|\n" +
 	"\n" +
 	"GetAccount\x12+.millwright.connection.v1.GetAccountRequest\x1a,.millwright.connection.v1.GetAccountResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\v/v1/account\x12\x9e\x01\n" +
@@ -2152,7 +2260,8 @@ const file_millwright_connection_v1_connection_service_proto_rawDesc = "" +
 	"\x15RotateConnectionToken\x126.millwright.connection.v1.RotateConnectionTokenRequest\x1a7.millwright.connection.v1.RotateConnectionTokenResponse\"3\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/connections/{connection}:rotateToken\x12{\n" +
 	"\n" +
 	"ListEvents\x12+.millwright.connection.v1.ListEventsRequest\x1a,.millwright.connection.v1.ListEventsResponse\"\x12\x82\xd3\xe4\x93\x02\f\x12\n" +
-	"/v1/events\x12\xb8\x01\n" +
+	"/v1/events\x12\xa2\x01\n" +
+	"\x12GetRequestLogEntry\x123.millwright.connection.v1.GetRequestLogEntryRequest\x1a4.millwright.connection.v1.GetRequestLogEntryResponse\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/requests/{request_id}\x12\xb8\x01\n" +
 	"\x15CreateWebhookEndpoint\x126.millwright.connection.v1.CreateWebhookEndpointRequest\x1a7.millwright.connection.v1.CreateWebhookEndpointResponse\".\x82\xd3\xe4\x93\x02(:\x10webhook_endpoint\"\x14/v1/webhookEndpoints\x12\xb0\x01\n" +
 	"\x12GetWebhookEndpoint\x123.millwright.connection.v1.GetWebhookEndpointRequest\x1a4.millwright.connection.v1.GetWebhookEndpointResponse\"/\x82\xd3\xe4\x93\x02)\x12'/v1/webhookEndpoints/{webhook_endpoint}\x12\xa3\x01\n" +
 	"\x14ListWebhookEndpoints\x125.millwright.connection.v1.ListWebhookEndpointsRequest\x1a6.millwright.connection.v1.ListWebhookEndpointsResponse\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/webhookEndpoints\x12\xce\x01\n" +
@@ -2175,7 +2284,7 @@ func file_millwright_connection_v1_connection_service_proto_rawDescGZIP() []byte
 	return file_millwright_connection_v1_connection_service_proto_rawDescData
 }
 
-var file_millwright_connection_v1_connection_service_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
+var file_millwright_connection_v1_connection_service_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
 var file_millwright_connection_v1_connection_service_proto_goTypes = []any{
 	(*GetAccountRequest)(nil),             // 0: millwright.connection.v1.GetAccountRequest
 	(*GetAccountResponse)(nil),            // 1: millwright.connection.v1.GetAccountResponse
@@ -2197,105 +2306,111 @@ var file_millwright_connection_v1_connection_service_proto_goTypes = []any{
 	(*RotateConnectionTokenResponse)(nil), // 17: millwright.connection.v1.RotateConnectionTokenResponse
 	(*ListEventsRequest)(nil),             // 18: millwright.connection.v1.ListEventsRequest
 	(*ListEventsResponse)(nil),            // 19: millwright.connection.v1.ListEventsResponse
-	(*CreateWebhookEndpointRequest)(nil),  // 20: millwright.connection.v1.CreateWebhookEndpointRequest
-	(*CreateWebhookEndpointResponse)(nil), // 21: millwright.connection.v1.CreateWebhookEndpointResponse
-	(*GetWebhookEndpointRequest)(nil),     // 22: millwright.connection.v1.GetWebhookEndpointRequest
-	(*GetWebhookEndpointResponse)(nil),    // 23: millwright.connection.v1.GetWebhookEndpointResponse
-	(*ListWebhookEndpointsRequest)(nil),   // 24: millwright.connection.v1.ListWebhookEndpointsRequest
-	(*ListWebhookEndpointsResponse)(nil),  // 25: millwright.connection.v1.ListWebhookEndpointsResponse
-	(*UpdateWebhookEndpointRequest)(nil),  // 26: millwright.connection.v1.UpdateWebhookEndpointRequest
-	(*UpdateWebhookEndpointResponse)(nil), // 27: millwright.connection.v1.UpdateWebhookEndpointResponse
-	(*DeleteWebhookEndpointRequest)(nil),  // 28: millwright.connection.v1.DeleteWebhookEndpointRequest
-	(*DeleteWebhookEndpointResponse)(nil), // 29: millwright.connection.v1.DeleteWebhookEndpointResponse
-	(*ListWebhookDeliveriesRequest)(nil),  // 30: millwright.connection.v1.ListWebhookDeliveriesRequest
-	(*ListWebhookDeliveriesResponse)(nil), // 31: millwright.connection.v1.ListWebhookDeliveriesResponse
-	(*RetryWebhookDeliveryRequest)(nil),   // 32: millwright.connection.v1.RetryWebhookDeliveryRequest
-	(*RetryWebhookDeliveryResponse)(nil),  // 33: millwright.connection.v1.RetryWebhookDeliveryResponse
-	(*CreateLinkSessionRequest)(nil),      // 34: millwright.connection.v1.CreateLinkSessionRequest
-	(*CreateLinkSessionResponse)(nil),     // 35: millwright.connection.v1.CreateLinkSessionResponse
-	(*ExchangeLinkSessionRequest)(nil),    // 36: millwright.connection.v1.ExchangeLinkSessionRequest
-	(*ExchangeLinkSessionResponse)(nil),   // 37: millwright.connection.v1.ExchangeLinkSessionResponse
-	nil,                                   // 38: millwright.connection.v1.ReconnectConnectionRequest.CredentialsEntry
-	(*Account)(nil),                       // 39: millwright.connection.v1.Account
-	(*Connection)(nil),                    // 40: millwright.connection.v1.Connection
-	(Connection_Status)(0),                // 41: millwright.connection.v1.Connection.Status
-	(*fieldmaskpb.FieldMask)(nil),         // 42: google.protobuf.FieldMask
-	(*Event)(nil),                         // 43: millwright.connection.v1.Event
-	(*WebhookEndpoint)(nil),               // 44: millwright.connection.v1.WebhookEndpoint
-	(*WebhookDelivery)(nil),               // 45: millwright.connection.v1.WebhookDelivery
-	(*LinkSession)(nil),                   // 46: millwright.connection.v1.LinkSession
+	(*GetRequestLogEntryRequest)(nil),     // 20: millwright.connection.v1.GetRequestLogEntryRequest
+	(*GetRequestLogEntryResponse)(nil),    // 21: millwright.connection.v1.GetRequestLogEntryResponse
+	(*CreateWebhookEndpointRequest)(nil),  // 22: millwright.connection.v1.CreateWebhookEndpointRequest
+	(*CreateWebhookEndpointResponse)(nil), // 23: millwright.connection.v1.CreateWebhookEndpointResponse
+	(*GetWebhookEndpointRequest)(nil),     // 24: millwright.connection.v1.GetWebhookEndpointRequest
+	(*GetWebhookEndpointResponse)(nil),    // 25: millwright.connection.v1.GetWebhookEndpointResponse
+	(*ListWebhookEndpointsRequest)(nil),   // 26: millwright.connection.v1.ListWebhookEndpointsRequest
+	(*ListWebhookEndpointsResponse)(nil),  // 27: millwright.connection.v1.ListWebhookEndpointsResponse
+	(*UpdateWebhookEndpointRequest)(nil),  // 28: millwright.connection.v1.UpdateWebhookEndpointRequest
+	(*UpdateWebhookEndpointResponse)(nil), // 29: millwright.connection.v1.UpdateWebhookEndpointResponse
+	(*DeleteWebhookEndpointRequest)(nil),  // 30: millwright.connection.v1.DeleteWebhookEndpointRequest
+	(*DeleteWebhookEndpointResponse)(nil), // 31: millwright.connection.v1.DeleteWebhookEndpointResponse
+	(*ListWebhookDeliveriesRequest)(nil),  // 32: millwright.connection.v1.ListWebhookDeliveriesRequest
+	(*ListWebhookDeliveriesResponse)(nil), // 33: millwright.connection.v1.ListWebhookDeliveriesResponse
+	(*RetryWebhookDeliveryRequest)(nil),   // 34: millwright.connection.v1.RetryWebhookDeliveryRequest
+	(*RetryWebhookDeliveryResponse)(nil),  // 35: millwright.connection.v1.RetryWebhookDeliveryResponse
+	(*CreateLinkSessionRequest)(nil),      // 36: millwright.connection.v1.CreateLinkSessionRequest
+	(*CreateLinkSessionResponse)(nil),     // 37: millwright.connection.v1.CreateLinkSessionResponse
+	(*ExchangeLinkSessionRequest)(nil),    // 38: millwright.connection.v1.ExchangeLinkSessionRequest
+	(*ExchangeLinkSessionResponse)(nil),   // 39: millwright.connection.v1.ExchangeLinkSessionResponse
+	nil,                                   // 40: millwright.connection.v1.ReconnectConnectionRequest.CredentialsEntry
+	(*Account)(nil),                       // 41: millwright.connection.v1.Account
+	(*Connection)(nil),                    // 42: millwright.connection.v1.Connection
+	(Connection_Status)(0),                // 43: millwright.connection.v1.Connection.Status
+	(*fieldmaskpb.FieldMask)(nil),         // 44: google.protobuf.FieldMask
+	(*Event)(nil),                         // 45: millwright.connection.v1.Event
+	(*RequestLogEntry)(nil),               // 46: millwright.connection.v1.RequestLogEntry
+	(*WebhookEndpoint)(nil),               // 47: millwright.connection.v1.WebhookEndpoint
+	(*WebhookDelivery)(nil),               // 48: millwright.connection.v1.WebhookDelivery
+	(*LinkSession)(nil),                   // 49: millwright.connection.v1.LinkSession
 }
 var file_millwright_connection_v1_connection_service_proto_depIdxs = []int32{
-	39, // 0: millwright.connection.v1.GetAccountResponse.account:type_name -> millwright.connection.v1.Account
-	40, // 1: millwright.connection.v1.CreateConnectionRequest.connection:type_name -> millwright.connection.v1.Connection
-	40, // 2: millwright.connection.v1.CreateConnectionResponse.connection:type_name -> millwright.connection.v1.Connection
-	40, // 3: millwright.connection.v1.GetConnectionResponse.connection:type_name -> millwright.connection.v1.Connection
-	41, // 4: millwright.connection.v1.ListConnectionsRequest.status:type_name -> millwright.connection.v1.Connection.Status
-	40, // 5: millwright.connection.v1.ListConnectionsResponse.connections:type_name -> millwright.connection.v1.Connection
-	40, // 6: millwright.connection.v1.UpdateConnectionRequest.connection:type_name -> millwright.connection.v1.Connection
-	42, // 7: millwright.connection.v1.UpdateConnectionRequest.update_mask:type_name -> google.protobuf.FieldMask
-	40, // 8: millwright.connection.v1.UpdateConnectionResponse.connection:type_name -> millwright.connection.v1.Connection
-	40, // 9: millwright.connection.v1.DeleteConnectionResponse.connection:type_name -> millwright.connection.v1.Connection
-	40, // 10: millwright.connection.v1.DisconnectConnectionResponse.connection:type_name -> millwright.connection.v1.Connection
-	38, // 11: millwright.connection.v1.ReconnectConnectionRequest.credentials:type_name -> millwright.connection.v1.ReconnectConnectionRequest.CredentialsEntry
-	40, // 12: millwright.connection.v1.ReconnectConnectionResponse.connection:type_name -> millwright.connection.v1.Connection
-	40, // 13: millwright.connection.v1.RotateConnectionTokenResponse.connection:type_name -> millwright.connection.v1.Connection
-	43, // 14: millwright.connection.v1.ListEventsResponse.events:type_name -> millwright.connection.v1.Event
-	44, // 15: millwright.connection.v1.CreateWebhookEndpointRequest.webhook_endpoint:type_name -> millwright.connection.v1.WebhookEndpoint
-	44, // 16: millwright.connection.v1.CreateWebhookEndpointResponse.webhook_endpoint:type_name -> millwright.connection.v1.WebhookEndpoint
-	44, // 17: millwright.connection.v1.GetWebhookEndpointResponse.webhook_endpoint:type_name -> millwright.connection.v1.WebhookEndpoint
-	44, // 18: millwright.connection.v1.ListWebhookEndpointsResponse.webhook_endpoints:type_name -> millwright.connection.v1.WebhookEndpoint
-	44, // 19: millwright.connection.v1.UpdateWebhookEndpointRequest.webhook_endpoint:type_name -> millwright.connection.v1.WebhookEndpoint
-	42, // 20: millwright.connection.v1.UpdateWebhookEndpointRequest.update_mask:type_name -> google.protobuf.FieldMask
-	44, // 21: millwright.connection.v1.UpdateWebhookEndpointResponse.webhook_endpoint:type_name -> millwright.connection.v1.WebhookEndpoint
-	45, // 22: millwright.connection.v1.ListWebhookDeliveriesResponse.webhook_deliveries:type_name -> millwright.connection.v1.WebhookDelivery
-	45, // 23: millwright.connection.v1.RetryWebhookDeliveryResponse.webhook_delivery:type_name -> millwright.connection.v1.WebhookDelivery
-	46, // 24: millwright.connection.v1.CreateLinkSessionRequest.link_session:type_name -> millwright.connection.v1.LinkSession
-	46, // 25: millwright.connection.v1.CreateLinkSessionResponse.link_session:type_name -> millwright.connection.v1.LinkSession
-	40, // 26: millwright.connection.v1.ExchangeLinkSessionResponse.connection:type_name -> millwright.connection.v1.Connection
-	0,  // 27: millwright.connection.v1.ConnectionService.GetAccount:input_type -> millwright.connection.v1.GetAccountRequest
-	2,  // 28: millwright.connection.v1.ConnectionService.CreateConnection:input_type -> millwright.connection.v1.CreateConnectionRequest
-	4,  // 29: millwright.connection.v1.ConnectionService.GetConnection:input_type -> millwright.connection.v1.GetConnectionRequest
-	6,  // 30: millwright.connection.v1.ConnectionService.ListConnections:input_type -> millwright.connection.v1.ListConnectionsRequest
-	8,  // 31: millwright.connection.v1.ConnectionService.UpdateConnection:input_type -> millwright.connection.v1.UpdateConnectionRequest
-	10, // 32: millwright.connection.v1.ConnectionService.DeleteConnection:input_type -> millwright.connection.v1.DeleteConnectionRequest
-	12, // 33: millwright.connection.v1.ConnectionService.DisconnectConnection:input_type -> millwright.connection.v1.DisconnectConnectionRequest
-	14, // 34: millwright.connection.v1.ConnectionService.ReconnectConnection:input_type -> millwright.connection.v1.ReconnectConnectionRequest
-	16, // 35: millwright.connection.v1.ConnectionService.RotateConnectionToken:input_type -> millwright.connection.v1.RotateConnectionTokenRequest
-	18, // 36: millwright.connection.v1.ConnectionService.ListEvents:input_type -> millwright.connection.v1.ListEventsRequest
-	20, // 37: millwright.connection.v1.ConnectionService.CreateWebhookEndpoint:input_type -> millwright.connection.v1.CreateWebhookEndpointRequest
-	22, // 38: millwright.connection.v1.ConnectionService.GetWebhookEndpoint:input_type -> millwright.connection.v1.GetWebhookEndpointRequest
-	24, // 39: millwright.connection.v1.ConnectionService.ListWebhookEndpoints:input_type -> millwright.connection.v1.ListWebhookEndpointsRequest
-	26, // 40: millwright.connection.v1.ConnectionService.UpdateWebhookEndpoint:input_type -> millwright.connection.v1.UpdateWebhookEndpointRequest
-	28, // 41: millwright.connection.v1.ConnectionService.DeleteWebhookEndpoint:input_type -> millwright.connection.v1.DeleteWebhookEndpointRequest
-	30, // 42: millwright.connection.v1.ConnectionService.ListWebhookDeliveries:input_type -> millwright.connection.v1.ListWebhookDeliveriesRequest
-	32, // 43: millwright.connection.v1.ConnectionService.RetryWebhookDelivery:input_type -> millwright.connection.v1.RetryWebhookDeliveryRequest
-	34, // 44: millwright.connection.v1.ConnectionService.CreateLinkSession:input_type -> millwright.connection.v1.CreateLinkSessionRequest
-	36, // 45: millwright.connection.v1.ConnectionService.ExchangeLinkSession:input_type -> millwright.connection.v1.ExchangeLinkSessionRequest
-	1,  // 46: millwright.connection.v1.ConnectionService.GetAccount:output_type -> millwright.connection.v1.GetAccountResponse
-	3,  // 47: millwright.connection.v1.ConnectionService.CreateConnection:output_type -> millwright.connection.v1.CreateConnectionResponse
-	5,  // 48: millwright.connection.v1.ConnectionService.GetConnection:output_type -> millwright.connection.v1.GetConnectionResponse
-	7,  // 49: millwright.connection.v1.ConnectionService.ListConnections:output_type -> millwright.connection.v1.ListConnectionsResponse
-	9,  // 50: millwright.connection.v1.ConnectionService.UpdateConnection:output_type -> millwright.connection.v1.UpdateConnectionResponse
-	11, // 51: millwright.connection.v1.ConnectionService.DeleteConnection:output_type -> millwright.connection.v1.DeleteConnectionResponse
-	13, // 52: millwright.connection.v1.ConnectionService.DisconnectConnection:output_type -> millwright.connection.v1.DisconnectConnectionResponse
-	15, // 53: millwright.connection.v1.ConnectionService.ReconnectConnection:output_type -> millwright.connection.v1.ReconnectConnectionResponse
-	17, // 54: millwright.connection.v1.ConnectionService.RotateConnectionToken:output_type -> millwright.connection.v1.RotateConnectionTokenResponse
-	19, // 55: millwright.connection.v1.ConnectionService.ListEvents:output_type -> millwright.connection.v1.ListEventsResponse
-	21, // 56: millwright.connection.v1.ConnectionService.CreateWebhookEndpoint:output_type -> millwright.connection.v1.CreateWebhookEndpointResponse
-	23, // 57: millwright.connection.v1.ConnectionService.GetWebhookEndpoint:output_type -> millwright.connection.v1.GetWebhookEndpointResponse
-	25, // 58: millwright.connection.v1.ConnectionService.ListWebhookEndpoints:output_type -> millwright.connection.v1.ListWebhookEndpointsResponse
-	27, // 59: millwright.connection.v1.ConnectionService.UpdateWebhookEndpoint:output_type -> millwright.connection.v1.UpdateWebhookEndpointResponse
-	29, // 60: millwright.connection.v1.ConnectionService.DeleteWebhookEndpoint:output_type -> millwright.connection.v1.DeleteWebhookEndpointResponse
-	31, // 61: millwright.connection.v1.ConnectionService.ListWebhookDeliveries:output_type -> millwright.connection.v1.ListWebhookDeliveriesResponse
-	33, // 62: millwright.connection.v1.ConnectionService.RetryWebhookDelivery:output_type -> millwright.connection.v1.RetryWebhookDeliveryResponse
-	35, // 63: millwright.connection.v1.ConnectionService.CreateLinkSession:output_type -> millwright.connection.v1.CreateLinkSessionResponse
-	37, // 64: millwright.connection.v1.ConnectionService.ExchangeLinkSession:output_type -> millwright.connection.v1.ExchangeLinkSessionResponse
-	46, // [46:65] is the sub-list for method output_type
-	27, // [27:46] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	41, // 0: millwright.connection.v1.GetAccountResponse.account:type_name -> millwright.connection.v1.Account
+	42, // 1: millwright.connection.v1.CreateConnectionRequest.connection:type_name -> millwright.connection.v1.Connection
+	42, // 2: millwright.connection.v1.CreateConnectionResponse.connection:type_name -> millwright.connection.v1.Connection
+	42, // 3: millwright.connection.v1.GetConnectionResponse.connection:type_name -> millwright.connection.v1.Connection
+	43, // 4: millwright.connection.v1.ListConnectionsRequest.status:type_name -> millwright.connection.v1.Connection.Status
+	42, // 5: millwright.connection.v1.ListConnectionsResponse.connections:type_name -> millwright.connection.v1.Connection
+	42, // 6: millwright.connection.v1.UpdateConnectionRequest.connection:type_name -> millwright.connection.v1.Connection
+	44, // 7: millwright.connection.v1.UpdateConnectionRequest.update_mask:type_name -> google.protobuf.FieldMask
+	42, // 8: millwright.connection.v1.UpdateConnectionResponse.connection:type_name -> millwright.connection.v1.Connection
+	42, // 9: millwright.connection.v1.DeleteConnectionResponse.connection:type_name -> millwright.connection.v1.Connection
+	42, // 10: millwright.connection.v1.DisconnectConnectionResponse.connection:type_name -> millwright.connection.v1.Connection
+	40, // 11: millwright.connection.v1.ReconnectConnectionRequest.credentials:type_name -> millwright.connection.v1.ReconnectConnectionRequest.CredentialsEntry
+	42, // 12: millwright.connection.v1.ReconnectConnectionResponse.connection:type_name -> millwright.connection.v1.Connection
+	42, // 13: millwright.connection.v1.RotateConnectionTokenResponse.connection:type_name -> millwright.connection.v1.Connection
+	45, // 14: millwright.connection.v1.ListEventsResponse.events:type_name -> millwright.connection.v1.Event
+	46, // 15: millwright.connection.v1.GetRequestLogEntryResponse.request_log_entry:type_name -> millwright.connection.v1.RequestLogEntry
+	47, // 16: millwright.connection.v1.CreateWebhookEndpointRequest.webhook_endpoint:type_name -> millwright.connection.v1.WebhookEndpoint
+	47, // 17: millwright.connection.v1.CreateWebhookEndpointResponse.webhook_endpoint:type_name -> millwright.connection.v1.WebhookEndpoint
+	47, // 18: millwright.connection.v1.GetWebhookEndpointResponse.webhook_endpoint:type_name -> millwright.connection.v1.WebhookEndpoint
+	47, // 19: millwright.connection.v1.ListWebhookEndpointsResponse.webhook_endpoints:type_name -> millwright.connection.v1.WebhookEndpoint
+	47, // 20: millwright.connection.v1.UpdateWebhookEndpointRequest.webhook_endpoint:type_name -> millwright.connection.v1.WebhookEndpoint
+	44, // 21: millwright.connection.v1.UpdateWebhookEndpointRequest.update_mask:type_name -> google.protobuf.FieldMask
+	47, // 22: millwright.connection.v1.UpdateWebhookEndpointResponse.webhook_endpoint:type_name -> millwright.connection.v1.WebhookEndpoint
+	48, // 23: millwright.connection.v1.ListWebhookDeliveriesResponse.webhook_deliveries:type_name -> millwright.connection.v1.WebhookDelivery
+	48, // 24: millwright.connection.v1.RetryWebhookDeliveryResponse.webhook_delivery:type_name -> millwright.connection.v1.WebhookDelivery
+	49, // 25: millwright.connection.v1.CreateLinkSessionRequest.link_session:type_name -> millwright.connection.v1.LinkSession
+	49, // 26: millwright.connection.v1.CreateLinkSessionResponse.link_session:type_name -> millwright.connection.v1.LinkSession
+	42, // 27: millwright.connection.v1.ExchangeLinkSessionResponse.connection:type_name -> millwright.connection.v1.Connection
+	0,  // 28: millwright.connection.v1.ConnectionService.GetAccount:input_type -> millwright.connection.v1.GetAccountRequest
+	2,  // 29: millwright.connection.v1.ConnectionService.CreateConnection:input_type -> millwright.connection.v1.CreateConnectionRequest
+	4,  // 30: millwright.connection.v1.ConnectionService.GetConnection:input_type -> millwright.connection.v1.GetConnectionRequest
+	6,  // 31: millwright.connection.v1.ConnectionService.ListConnections:input_type -> millwright.connection.v1.ListConnectionsRequest
+	8,  // 32: millwright.connection.v1.ConnectionService.UpdateConnection:input_type -> millwright.connection.v1.UpdateConnectionRequest
+	10, // 33: millwright.connection.v1.ConnectionService.DeleteConnection:input_type -> millwright.connection.v1.DeleteConnectionRequest
+	12, // 34: millwright.connection.v1.ConnectionService.DisconnectConnection:input_type -> millwright.connection.v1.DisconnectConnectionRequest
+	14, // 35: millwright.connection.v1.ConnectionService.ReconnectConnection:input_type -> millwright.connection.v1.ReconnectConnectionRequest
+	16, // 36: millwright.connection.v1.ConnectionService.RotateConnectionToken:input_type -> millwright.connection.v1.RotateConnectionTokenRequest
+	18, // 37: millwright.connection.v1.ConnectionService.ListEvents:input_type -> millwright.connection.v1.ListEventsRequest
+	20, // 38: millwright.connection.v1.ConnectionService.GetRequestLogEntry:input_type -> millwright.connection.v1.GetRequestLogEntryRequest
+	22, // 39: millwright.connection.v1.ConnectionService.CreateWebhookEndpoint:input_type -> millwright.connection.v1.CreateWebhookEndpointRequest
+	24, // 40: millwright.connection.v1.ConnectionService.GetWebhookEndpoint:input_type -> millwright.connection.v1.GetWebhookEndpointRequest
+	26, // 41: millwright.connection.v1.ConnectionService.ListWebhookEndpoints:input_type -> millwright.connection.v1.ListWebhookEndpointsRequest
+	28, // 42: millwright.connection.v1.ConnectionService.UpdateWebhookEndpoint:input_type -> millwright.connection.v1.UpdateWebhookEndpointRequest
+	30, // 43: millwright.connection.v1.ConnectionService.DeleteWebhookEndpoint:input_type -> millwright.connection.v1.DeleteWebhookEndpointRequest
+	32, // 44: millwright.connection.v1.ConnectionService.ListWebhookDeliveries:input_type -> millwright.connection.v1.ListWebhookDeliveriesRequest
+	34, // 45: millwright.connection.v1.ConnectionService.RetryWebhookDelivery:input_type -> millwright.connection.v1.RetryWebhookDeliveryRequest
+	36, // 46: millwright.connection.v1.ConnectionService.CreateLinkSession:input_type -> millwright.connection.v1.CreateLinkSessionRequest
+	38, // 47: millwright.connection.v1.ConnectionService.ExchangeLinkSession:input_type -> millwright.connection.v1.ExchangeLinkSessionRequest
+	1,  // 48: millwright.connection.v1.ConnectionService.GetAccount:output_type -> millwright.connection.v1.GetAccountResponse
+	3,  // 49: millwright.connection.v1.ConnectionService.CreateConnection:output_type -> millwright.connection.v1.CreateConnectionResponse
+	5,  // 50: millwright.connection.v1.ConnectionService.GetConnection:output_type -> millwright.connection.v1.GetConnectionResponse
+	7,  // 51: millwright.connection.v1.ConnectionService.ListConnections:output_type -> millwright.connection.v1.ListConnectionsResponse
+	9,  // 52: millwright.connection.v1.ConnectionService.UpdateConnection:output_type -> millwright.connection.v1.UpdateConnectionResponse
+	11, // 53: millwright.connection.v1.ConnectionService.DeleteConnection:output_type -> millwright.connection.v1.DeleteConnectionResponse
+	13, // 54: millwright.connection.v1.ConnectionService.DisconnectConnection:output_type -> millwright.connection.v1.DisconnectConnectionResponse
+	15, // 55: millwright.connection.v1.ConnectionService.ReconnectConnection:output_type -> millwright.connection.v1.ReconnectConnectionResponse
+	17, // 56: millwright.connection.v1.ConnectionService.RotateConnectionToken:output_type -> millwright.connection.v1.RotateConnectionTokenResponse
+	19, // 57: millwright.connection.v1.ConnectionService.ListEvents:output_type -> millwright.connection.v1.ListEventsResponse
+	21, // 58: millwright.connection.v1.ConnectionService.GetRequestLogEntry:output_type -> millwright.connection.v1.GetRequestLogEntryResponse
+	23, // 59: millwright.connection.v1.ConnectionService.CreateWebhookEndpoint:output_type -> millwright.connection.v1.CreateWebhookEndpointResponse
+	25, // 60: millwright.connection.v1.ConnectionService.GetWebhookEndpoint:output_type -> millwright.connection.v1.GetWebhookEndpointResponse
+	27, // 61: millwright.connection.v1.ConnectionService.ListWebhookEndpoints:output_type -> millwright.connection.v1.ListWebhookEndpointsResponse
+	29, // 62: millwright.connection.v1.ConnectionService.UpdateWebhookEndpoint:output_type -> millwright.connection.v1.UpdateWebhookEndpointResponse
+	31, // 63: millwright.connection.v1.ConnectionService.DeleteWebhookEndpoint:output_type -> millwright.connection.v1.DeleteWebhookEndpointResponse
+	33, // 64: millwright.connection.v1.ConnectionService.ListWebhookDeliveries:output_type -> millwright.connection.v1.ListWebhookDeliveriesResponse
+	35, // 65: millwright.connection.v1.ConnectionService.RetryWebhookDelivery:output_type -> millwright.connection.v1.RetryWebhookDeliveryResponse
+	37, // 66: millwright.connection.v1.ConnectionService.CreateLinkSession:output_type -> millwright.connection.v1.CreateLinkSessionResponse
+	39, // 67: millwright.connection.v1.ConnectionService.ExchangeLinkSession:output_type -> millwright.connection.v1.ExchangeLinkSessionResponse
+	48, // [48:68] is the sub-list for method output_type
+	28, // [28:48] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_millwright_connection_v1_connection_service_proto_init() }
@@ -2307,6 +2422,7 @@ func file_millwright_connection_v1_connection_service_proto_init() {
 	file_millwright_connection_v1_connection_proto_init()
 	file_millwright_connection_v1_event_proto_init()
 	file_millwright_connection_v1_link_session_proto_init()
+	file_millwright_connection_v1_request_log_proto_init()
 	file_millwright_connection_v1_webhook_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -2314,7 +2430,7 @@ func file_millwright_connection_v1_connection_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_millwright_connection_v1_connection_service_proto_rawDesc), len(file_millwright_connection_v1_connection_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   39,
+			NumMessages:   41,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -29,6 +29,7 @@ const (
 	ConnectionService_ReconnectConnection_FullMethodName   = "/millwright.connection.v1.ConnectionService/ReconnectConnection"
 	ConnectionService_RotateConnectionToken_FullMethodName = "/millwright.connection.v1.ConnectionService/RotateConnectionToken"
 	ConnectionService_ListEvents_FullMethodName            = "/millwright.connection.v1.ConnectionService/ListEvents"
+	ConnectionService_GetRequestLogEntry_FullMethodName    = "/millwright.connection.v1.ConnectionService/GetRequestLogEntry"
 	ConnectionService_CreateWebhookEndpoint_FullMethodName = "/millwright.connection.v1.ConnectionService/CreateWebhookEndpoint"
 	ConnectionService_GetWebhookEndpoint_FullMethodName    = "/millwright.connection.v1.ConnectionService/GetWebhookEndpoint"
 	ConnectionService_ListWebhookEndpoints_FullMethodName  = "/millwright.connection.v1.ConnectionService/ListWebhookEndpoints"
@@ -68,8 +69,11 @@ type ConnectionServiceClient interface {
 	ReconnectConnection(ctx context.Context, in *ReconnectConnectionRequest, opts ...grpc.CallOption) (*ReconnectConnectionResponse, error)
 	// Replaces a connection's token; the old one is refused at once.
 	RotateConnectionToken(ctx context.Context, in *RotateConnectionTokenRequest, opts ...grpc.CallOption) (*RotateConnectionTokenResponse, error)
-	// Lists the account's events, oldest first.
+	// Lists the account's events, oldest first (or newest first, by order_by).
 	ListEvents(ctx context.Context, in *ListEventsRequest, opts ...grpc.CallOption) (*ListEventsResponse, error)
+	// Returns how one of the account's requests of the last 7 days ended, by
+	// its request id: method, path, connection, status, reason, time.
+	GetRequestLogEntry(ctx context.Context, in *GetRequestLogEntryRequest, opts ...grpc.CallOption) (*GetRequestLogEntryResponse, error)
 	// Creates a webhook endpoint and returns its signing secret (shown only once).
 	CreateWebhookEndpoint(ctx context.Context, in *CreateWebhookEndpointRequest, opts ...grpc.CallOption) (*CreateWebhookEndpointResponse, error)
 	// Returns one webhook endpoint.
@@ -199,6 +203,16 @@ func (c *connectionServiceClient) ListEvents(ctx context.Context, in *ListEvents
 	return out, nil
 }
 
+func (c *connectionServiceClient) GetRequestLogEntry(ctx context.Context, in *GetRequestLogEntryRequest, opts ...grpc.CallOption) (*GetRequestLogEntryResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetRequestLogEntryResponse)
+	err := c.cc.Invoke(ctx, ConnectionService_GetRequestLogEntry_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *connectionServiceClient) CreateWebhookEndpoint(ctx context.Context, in *CreateWebhookEndpointRequest, opts ...grpc.CallOption) (*CreateWebhookEndpointResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(CreateWebhookEndpointResponse)
@@ -317,8 +331,11 @@ type ConnectionServiceServer interface {
 	ReconnectConnection(context.Context, *ReconnectConnectionRequest) (*ReconnectConnectionResponse, error)
 	// Replaces a connection's token; the old one is refused at once.
 	RotateConnectionToken(context.Context, *RotateConnectionTokenRequest) (*RotateConnectionTokenResponse, error)
-	// Lists the account's events, oldest first.
+	// Lists the account's events, oldest first (or newest first, by order_by).
 	ListEvents(context.Context, *ListEventsRequest) (*ListEventsResponse, error)
+	// Returns how one of the account's requests of the last 7 days ended, by
+	// its request id: method, path, connection, status, reason, time.
+	GetRequestLogEntry(context.Context, *GetRequestLogEntryRequest) (*GetRequestLogEntryResponse, error)
 	// Creates a webhook endpoint and returns its signing secret (shown only once).
 	CreateWebhookEndpoint(context.Context, *CreateWebhookEndpointRequest) (*CreateWebhookEndpointResponse, error)
 	// Returns one webhook endpoint.
@@ -377,6 +394,9 @@ func (UnimplementedConnectionServiceServer) RotateConnectionToken(context.Contex
 }
 func (UnimplementedConnectionServiceServer) ListEvents(context.Context, *ListEventsRequest) (*ListEventsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListEvents not implemented")
+}
+func (UnimplementedConnectionServiceServer) GetRequestLogEntry(context.Context, *GetRequestLogEntryRequest) (*GetRequestLogEntryResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetRequestLogEntry not implemented")
 }
 func (UnimplementedConnectionServiceServer) CreateWebhookEndpoint(context.Context, *CreateWebhookEndpointRequest) (*CreateWebhookEndpointResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateWebhookEndpoint not implemented")
@@ -606,6 +626,24 @@ func _ConnectionService_ListEvents_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ConnectionService_GetRequestLogEntry_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetRequestLogEntryRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConnectionServiceServer).GetRequestLogEntry(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ConnectionService_GetRequestLogEntry_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConnectionServiceServer).GetRequestLogEntry(ctx, req.(*GetRequestLogEntryRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _ConnectionService_CreateWebhookEndpoint_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(CreateWebhookEndpointRequest)
 	if err := dec(in); err != nil {
@@ -814,6 +852,10 @@ var ConnectionService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListEvents",
 			Handler:    _ConnectionService_ListEvents_Handler,
+		},
+		{
+			MethodName: "GetRequestLogEntry",
+			Handler:    _ConnectionService_GetRequestLogEntry_Handler,
 		},
 		{
 			MethodName: "CreateWebhookEndpoint",
