@@ -84,7 +84,11 @@ func (e *env) connectionService(ctx context.Context, cl *closers) (*connection.S
 	if err != nil {
 		return nil, err
 	}
-	return connection.New(connection.Config{DB: d, Key: e.key, Log: e.log, Entity: entityConn, Sync: syncConn, AllowPrivateNetworks: e.private}), nil
+	public := e.publicURL
+	if public == "" {
+		public = "http://" + defaultGatewayAddr
+	}
+	return connection.New(connection.Config{DB: d, Key: e.key, Log: e.log, Entity: entityConn, Sync: syncConn, AllowPrivateNetworks: e.private, PublicURL: public}), nil
 }
 
 func (e *env) entityService(ctx context.Context, cl *closers) (*entity.Service, error) {

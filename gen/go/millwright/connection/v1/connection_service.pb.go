@@ -1877,6 +1877,210 @@ func (x *CreateLinkSessionResponse) GetLinkSession() *LinkSession {
 	return nil
 }
 
+// Request of GetLinkSession.
+type GetLinkSessionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The session's id.
+	LinkSession   string `protobuf:"bytes,1,opt,name=link_session,json=linkSession,proto3" json:"link_session,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetLinkSessionRequest) Reset() {
+	*x = GetLinkSessionRequest{}
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetLinkSessionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetLinkSessionRequest) ProtoMessage() {}
+
+func (x *GetLinkSessionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetLinkSessionRequest.ProtoReflect.Descriptor instead.
+func (*GetLinkSessionRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *GetLinkSessionRequest) GetLinkSession() string {
+	if x != nil {
+		return x.LinkSession
+	}
+	return ""
+}
+
+// Response of GetLinkSession.
+type GetLinkSessionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The session, without its URL.
+	LinkSession   *LinkSession `protobuf:"bytes,1,opt,name=link_session,json=linkSession,proto3" json:"link_session,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetLinkSessionResponse) Reset() {
+	*x = GetLinkSessionResponse{}
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetLinkSessionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetLinkSessionResponse) ProtoMessage() {}
+
+func (x *GetLinkSessionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetLinkSessionResponse.ProtoReflect.Descriptor instead.
+func (*GetLinkSessionResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *GetLinkSessionResponse) GetLinkSession() *LinkSession {
+	if x != nil {
+		return x.LinkSession
+	}
+	return nil
+}
+
+// Request of ConnectLinkSession.
+type ConnectLinkSessionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The session's id.
+	LinkSession string `protobuf:"bytes,1,opt,name=link_session,json=linkSession,proto3" json:"link_session,omitempty"`
+	// The connection to create: system (one of the session's allowed systems),
+	// display_name, settings and credentials.
+	Connection    *Connection `protobuf:"bytes,2,opt,name=connection,proto3" json:"connection,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConnectLinkSessionRequest) Reset() {
+	*x = ConnectLinkSessionRequest{}
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConnectLinkSessionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConnectLinkSessionRequest) ProtoMessage() {}
+
+func (x *ConnectLinkSessionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConnectLinkSessionRequest.ProtoReflect.Descriptor instead.
+func (*ConnectLinkSessionRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *ConnectLinkSessionRequest) GetLinkSession() string {
+	if x != nil {
+		return x.LinkSession
+	}
+	return ""
+}
+
+func (x *ConnectLinkSessionRequest) GetConnection() *Connection {
+	if x != nil {
+		return x.Connection
+	}
+	return nil
+}
+
+// Response of ConnectLinkSession.
+type ConnectLinkSessionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The session, now CONNECTED.
+	LinkSession *LinkSession `protobuf:"bytes,1,opt,name=link_session,json=linkSession,proto3" json:"link_session,omitempty"`
+	// Where to send the customer: the session's redirect URL with the
+	// `link_session` and the one-time `code` added to its query.
+	RedirectTo    string `protobuf:"bytes,2,opt,name=redirect_to,json=redirectTo,proto3" json:"redirect_to,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConnectLinkSessionResponse) Reset() {
+	*x = ConnectLinkSessionResponse{}
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConnectLinkSessionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConnectLinkSessionResponse) ProtoMessage() {}
+
+func (x *ConnectLinkSessionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConnectLinkSessionResponse.ProtoReflect.Descriptor instead.
+func (*ConnectLinkSessionResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *ConnectLinkSessionResponse) GetLinkSession() *LinkSession {
+	if x != nil {
+		return x.LinkSession
+	}
+	return nil
+}
+
+func (x *ConnectLinkSessionResponse) GetRedirectTo() string {
+	if x != nil {
+		return x.RedirectTo
+	}
+	return ""
+}
+
 // Request of ExchangeLinkSession.
 type ExchangeLinkSessionRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1890,7 +2094,7 @@ type ExchangeLinkSessionRequest struct {
 
 func (x *ExchangeLinkSessionRequest) Reset() {
 	*x = ExchangeLinkSessionRequest{}
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[36]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1902,7 +2106,7 @@ func (x *ExchangeLinkSessionRequest) String() string {
 func (*ExchangeLinkSessionRequest) ProtoMessage() {}
 
 func (x *ExchangeLinkSessionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[36]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1915,7 +2119,7 @@ func (x *ExchangeLinkSessionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExchangeLinkSessionRequest.ProtoReflect.Descriptor instead.
 func (*ExchangeLinkSessionRequest) Descriptor() ([]byte, []int) {
-	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{36}
+	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ExchangeLinkSessionRequest) GetLinkSession() string {
@@ -1945,7 +2149,7 @@ type ExchangeLinkSessionResponse struct {
 
 func (x *ExchangeLinkSessionResponse) Reset() {
 	*x = ExchangeLinkSessionResponse{}
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[37]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1957,7 +2161,7 @@ func (x *ExchangeLinkSessionResponse) String() string {
 func (*ExchangeLinkSessionResponse) ProtoMessage() {}
 
 func (x *ExchangeLinkSessionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[37]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1970,7 +2174,7 @@ func (x *ExchangeLinkSessionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExchangeLinkSessionResponse.ProtoReflect.Descriptor instead.
 func (*ExchangeLinkSessionResponse) Descriptor() ([]byte, []int) {
-	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{37}
+	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ExchangeLinkSessionResponse) GetConnection() *Connection {
@@ -2128,7 +2332,20 @@ const file_millwright_connection_v1_connection_service_proto_rawDesc = "" +
 	"\x18CreateLinkSessionRequest\x12M\n" +
 	"\flink_session\x18\x01 \x01(\v2%.millwright.connection.v1.LinkSessionB\x03\xe0A\x02R\vlinkSession\"e\n" +
 	"\x19CreateLinkSessionResponse\x12H\n" +
-	"\flink_session\x18\x01 \x01(\v2%.millwright.connection.v1.LinkSessionR\vlinkSession\"]\n" +
+	"\flink_session\x18\x01 \x01(\v2%.millwright.connection.v1.LinkSessionR\vlinkSession\"?\n" +
+	"\x15GetLinkSessionRequest\x12&\n" +
+	"\flink_session\x18\x01 \x01(\tB\x03\xe0A\x02R\vlinkSession\"b\n" +
+	"\x16GetLinkSessionResponse\x12H\n" +
+	"\flink_session\x18\x01 \x01(\v2%.millwright.connection.v1.LinkSessionR\vlinkSession\"\x8e\x01\n" +
+	"\x19ConnectLinkSessionRequest\x12&\n" +
+	"\flink_session\x18\x01 \x01(\tB\x03\xe0A\x02R\vlinkSession\x12I\n" +
+	"\n" +
+	"connection\x18\x02 \x01(\v2$.millwright.connection.v1.ConnectionB\x03\xe0A\x02R\n" +
+	"connection\"\x87\x01\n" +
+	"\x1aConnectLinkSessionResponse\x12H\n" +
+	"\flink_session\x18\x01 \x01(\v2%.millwright.connection.v1.LinkSessionR\vlinkSession\x12\x1f\n" +
+	"\vredirect_to\x18\x02 \x01(\tR\n" +
+	"redirectTo\"]\n" +
 	"\x1aExchangeLinkSessionRequest\x12&\n" +
 	"\flink_session\x18\x01 \x01(\tB\x03\xe0A\x02R\vlinkSession\x12\x17\n" +
 	"\x04code\x18\x02 \x01(\tB\x03\xe0A\x02R\x04code\"y\n" +
@@ -2136,7 +2353,7 @@ const file_millwright_connection_v1_connection_service_proto_rawDesc = "" +
 	"\n" +
 	"connection\x18\x01 \x01(\v2$.millwright.connection.v1.ConnectionR\n" +
 	"connection\x12\x14\n" +
-	"\x05token\x18\x02 \x01(\tR\x05token2\x82\x1a\n" +
+	"\x05token\x18\x02 \x01(\tR\x05token2\xd7\x1c\n" +
 	"\x11ConnectionService\x12|\n" +
 	"\n" +
 	"GetAccount\x12+.millwright.connection.v1.GetAccountRequest\x1a,.millwright.connection.v1.GetAccountResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\v/v1/account\x12\x9e\x01\n" +
@@ -2160,7 +2377,9 @@ const file_millwright_connection_v1_connection_service_proto_rawDesc = "" +
 	"\x15DeleteWebhookEndpoint\x126.millwright.connection.v1.DeleteWebhookEndpointRequest\x1a7.millwright.connection.v1.DeleteWebhookEndpointResponse\"/\x82\xd3\xe4\x93\x02)*'/v1/webhookEndpoints/{webhook_endpoint}\x12\xc4\x01\n" +
 	"\x15ListWebhookDeliveries\x126.millwright.connection.v1.ListWebhookDeliveriesRequest\x1a7.millwright.connection.v1.ListWebhookDeliveriesResponse\":\x82\xd3\xe4\x93\x024\x122/v1/webhookEndpoints/{webhook_endpoint}/deliveries\x12\xd5\x01\n" +
 	"\x14RetryWebhookDelivery\x125.millwright.connection.v1.RetryWebhookDeliveryRequest\x1a6.millwright.connection.v1.RetryWebhookDeliveryResponse\"N\x82\xd3\xe4\x93\x02H:\x01*\"C/v1/webhookEndpoints/{webhook_endpoint}/deliveries/{delivery}:retry\x12\xa4\x01\n" +
-	"\x11CreateLinkSession\x122.millwright.connection.v1.CreateLinkSessionRequest\x1a3.millwright.connection.v1.CreateLinkSessionResponse\"&\x82\xd3\xe4\x93\x02 :\flink_session\"\x10/v1/linkSessions\x12\xb7\x01\n" +
+	"\x11CreateLinkSession\x122.millwright.connection.v1.CreateLinkSessionRequest\x1a3.millwright.connection.v1.CreateLinkSessionResponse\"&\x82\xd3\xe4\x93\x02 :\flink_session\"\x10/v1/linkSessions\x12\x9c\x01\n" +
+	"\x0eGetLinkSession\x12/.millwright.connection.v1.GetLinkSessionRequest\x1a0.millwright.connection.v1.GetLinkSessionResponse\"'\x82\xd3\xe4\x93\x02!\x12\x1f/v1/linkSessions/{link_session}\x12\xb3\x01\n" +
+	"\x12ConnectLinkSession\x123.millwright.connection.v1.ConnectLinkSessionRequest\x1a4.millwright.connection.v1.ConnectLinkSessionResponse\"2\x82\xd3\xe4\x93\x02,:\x01*\"'/v1/linkSessions/{link_session}:connect\x12\xb7\x01\n" +
 	"\x13ExchangeLinkSession\x124.millwright.connection.v1.ExchangeLinkSessionRequest\x1a5.millwright.connection.v1.ExchangeLinkSessionResponse\"3\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/linkSessions/{link_session}:exchangeBSZQgithub.com/millwright-dev/millwright/gen/go/millwright/connection/v1;connectionv1b\x06proto3"
 
 var (
@@ -2175,7 +2394,7 @@ func file_millwright_connection_v1_connection_service_proto_rawDescGZIP() []byte
 	return file_millwright_connection_v1_connection_service_proto_rawDescData
 }
 
-var file_millwright_connection_v1_connection_service_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
+var file_millwright_connection_v1_connection_service_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
 var file_millwright_connection_v1_connection_service_proto_goTypes = []any{
 	(*GetAccountRequest)(nil),             // 0: millwright.connection.v1.GetAccountRequest
 	(*GetAccountResponse)(nil),            // 1: millwright.connection.v1.GetAccountResponse
@@ -2213,89 +2432,100 @@ var file_millwright_connection_v1_connection_service_proto_goTypes = []any{
 	(*RetryWebhookDeliveryResponse)(nil),  // 33: millwright.connection.v1.RetryWebhookDeliveryResponse
 	(*CreateLinkSessionRequest)(nil),      // 34: millwright.connection.v1.CreateLinkSessionRequest
 	(*CreateLinkSessionResponse)(nil),     // 35: millwright.connection.v1.CreateLinkSessionResponse
-	(*ExchangeLinkSessionRequest)(nil),    // 36: millwright.connection.v1.ExchangeLinkSessionRequest
-	(*ExchangeLinkSessionResponse)(nil),   // 37: millwright.connection.v1.ExchangeLinkSessionResponse
-	nil,                                   // 38: millwright.connection.v1.ReconnectConnectionRequest.CredentialsEntry
-	(*Account)(nil),                       // 39: millwright.connection.v1.Account
-	(*Connection)(nil),                    // 40: millwright.connection.v1.Connection
-	(Connection_Status)(0),                // 41: millwright.connection.v1.Connection.Status
-	(*fieldmaskpb.FieldMask)(nil),         // 42: google.protobuf.FieldMask
-	(*Event)(nil),                         // 43: millwright.connection.v1.Event
-	(*WebhookEndpoint)(nil),               // 44: millwright.connection.v1.WebhookEndpoint
-	(*WebhookDelivery)(nil),               // 45: millwright.connection.v1.WebhookDelivery
-	(*LinkSession)(nil),                   // 46: millwright.connection.v1.LinkSession
+	(*GetLinkSessionRequest)(nil),         // 36: millwright.connection.v1.GetLinkSessionRequest
+	(*GetLinkSessionResponse)(nil),        // 37: millwright.connection.v1.GetLinkSessionResponse
+	(*ConnectLinkSessionRequest)(nil),     // 38: millwright.connection.v1.ConnectLinkSessionRequest
+	(*ConnectLinkSessionResponse)(nil),    // 39: millwright.connection.v1.ConnectLinkSessionResponse
+	(*ExchangeLinkSessionRequest)(nil),    // 40: millwright.connection.v1.ExchangeLinkSessionRequest
+	(*ExchangeLinkSessionResponse)(nil),   // 41: millwright.connection.v1.ExchangeLinkSessionResponse
+	nil,                                   // 42: millwright.connection.v1.ReconnectConnectionRequest.CredentialsEntry
+	(*Account)(nil),                       // 43: millwright.connection.v1.Account
+	(*Connection)(nil),                    // 44: millwright.connection.v1.Connection
+	(Connection_Status)(0),                // 45: millwright.connection.v1.Connection.Status
+	(*fieldmaskpb.FieldMask)(nil),         // 46: google.protobuf.FieldMask
+	(*Event)(nil),                         // 47: millwright.connection.v1.Event
+	(*WebhookEndpoint)(nil),               // 48: millwright.connection.v1.WebhookEndpoint
+	(*WebhookDelivery)(nil),               // 49: millwright.connection.v1.WebhookDelivery
+	(*LinkSession)(nil),                   // 50: millwright.connection.v1.LinkSession
 }
 var file_millwright_connection_v1_connection_service_proto_depIdxs = []int32{
-	39, // 0: millwright.connection.v1.GetAccountResponse.account:type_name -> millwright.connection.v1.Account
-	40, // 1: millwright.connection.v1.CreateConnectionRequest.connection:type_name -> millwright.connection.v1.Connection
-	40, // 2: millwright.connection.v1.CreateConnectionResponse.connection:type_name -> millwright.connection.v1.Connection
-	40, // 3: millwright.connection.v1.GetConnectionResponse.connection:type_name -> millwright.connection.v1.Connection
-	41, // 4: millwright.connection.v1.ListConnectionsRequest.status:type_name -> millwright.connection.v1.Connection.Status
-	40, // 5: millwright.connection.v1.ListConnectionsResponse.connections:type_name -> millwright.connection.v1.Connection
-	40, // 6: millwright.connection.v1.UpdateConnectionRequest.connection:type_name -> millwright.connection.v1.Connection
-	42, // 7: millwright.connection.v1.UpdateConnectionRequest.update_mask:type_name -> google.protobuf.FieldMask
-	40, // 8: millwright.connection.v1.UpdateConnectionResponse.connection:type_name -> millwright.connection.v1.Connection
-	40, // 9: millwright.connection.v1.DeleteConnectionResponse.connection:type_name -> millwright.connection.v1.Connection
-	40, // 10: millwright.connection.v1.DisconnectConnectionResponse.connection:type_name -> millwright.connection.v1.Connection
-	38, // 11: millwright.connection.v1.ReconnectConnectionRequest.credentials:type_name -> millwright.connection.v1.ReconnectConnectionRequest.CredentialsEntry
-	40, // 12: millwright.connection.v1.ReconnectConnectionResponse.connection:type_name -> millwright.connection.v1.Connection
-	40, // 13: millwright.connection.v1.RotateConnectionTokenResponse.connection:type_name -> millwright.connection.v1.Connection
-	43, // 14: millwright.connection.v1.ListEventsResponse.events:type_name -> millwright.connection.v1.Event
-	44, // 15: millwright.connection.v1.CreateWebhookEndpointRequest.webhook_endpoint:type_name -> millwright.connection.v1.WebhookEndpoint
-	44, // 16: millwright.connection.v1.CreateWebhookEndpointResponse.webhook_endpoint:type_name -> millwright.connection.v1.WebhookEndpoint
-	44, // 17: millwright.connection.v1.GetWebhookEndpointResponse.webhook_endpoint:type_name -> millwright.connection.v1.WebhookEndpoint
-	44, // 18: millwright.connection.v1.ListWebhookEndpointsResponse.webhook_endpoints:type_name -> millwright.connection.v1.WebhookEndpoint
-	44, // 19: millwright.connection.v1.UpdateWebhookEndpointRequest.webhook_endpoint:type_name -> millwright.connection.v1.WebhookEndpoint
-	42, // 20: millwright.connection.v1.UpdateWebhookEndpointRequest.update_mask:type_name -> google.protobuf.FieldMask
-	44, // 21: millwright.connection.v1.UpdateWebhookEndpointResponse.webhook_endpoint:type_name -> millwright.connection.v1.WebhookEndpoint
-	45, // 22: millwright.connection.v1.ListWebhookDeliveriesResponse.webhook_deliveries:type_name -> millwright.connection.v1.WebhookDelivery
-	45, // 23: millwright.connection.v1.RetryWebhookDeliveryResponse.webhook_delivery:type_name -> millwright.connection.v1.WebhookDelivery
-	46, // 24: millwright.connection.v1.CreateLinkSessionRequest.link_session:type_name -> millwright.connection.v1.LinkSession
-	46, // 25: millwright.connection.v1.CreateLinkSessionResponse.link_session:type_name -> millwright.connection.v1.LinkSession
-	40, // 26: millwright.connection.v1.ExchangeLinkSessionResponse.connection:type_name -> millwright.connection.v1.Connection
-	0,  // 27: millwright.connection.v1.ConnectionService.GetAccount:input_type -> millwright.connection.v1.GetAccountRequest
-	2,  // 28: millwright.connection.v1.ConnectionService.CreateConnection:input_type -> millwright.connection.v1.CreateConnectionRequest
-	4,  // 29: millwright.connection.v1.ConnectionService.GetConnection:input_type -> millwright.connection.v1.GetConnectionRequest
-	6,  // 30: millwright.connection.v1.ConnectionService.ListConnections:input_type -> millwright.connection.v1.ListConnectionsRequest
-	8,  // 31: millwright.connection.v1.ConnectionService.UpdateConnection:input_type -> millwright.connection.v1.UpdateConnectionRequest
-	10, // 32: millwright.connection.v1.ConnectionService.DeleteConnection:input_type -> millwright.connection.v1.DeleteConnectionRequest
-	12, // 33: millwright.connection.v1.ConnectionService.DisconnectConnection:input_type -> millwright.connection.v1.DisconnectConnectionRequest
-	14, // 34: millwright.connection.v1.ConnectionService.ReconnectConnection:input_type -> millwright.connection.v1.ReconnectConnectionRequest
-	16, // 35: millwright.connection.v1.ConnectionService.RotateConnectionToken:input_type -> millwright.connection.v1.RotateConnectionTokenRequest
-	18, // 36: millwright.connection.v1.ConnectionService.ListEvents:input_type -> millwright.connection.v1.ListEventsRequest
-	20, // 37: millwright.connection.v1.ConnectionService.CreateWebhookEndpoint:input_type -> millwright.connection.v1.CreateWebhookEndpointRequest
-	22, // 38: millwright.connection.v1.ConnectionService.GetWebhookEndpoint:input_type -> millwright.connection.v1.GetWebhookEndpointRequest
-	24, // 39: millwright.connection.v1.ConnectionService.ListWebhookEndpoints:input_type -> millwright.connection.v1.ListWebhookEndpointsRequest
-	26, // 40: millwright.connection.v1.ConnectionService.UpdateWebhookEndpoint:input_type -> millwright.connection.v1.UpdateWebhookEndpointRequest
-	28, // 41: millwright.connection.v1.ConnectionService.DeleteWebhookEndpoint:input_type -> millwright.connection.v1.DeleteWebhookEndpointRequest
-	30, // 42: millwright.connection.v1.ConnectionService.ListWebhookDeliveries:input_type -> millwright.connection.v1.ListWebhookDeliveriesRequest
-	32, // 43: millwright.connection.v1.ConnectionService.RetryWebhookDelivery:input_type -> millwright.connection.v1.RetryWebhookDeliveryRequest
-	34, // 44: millwright.connection.v1.ConnectionService.CreateLinkSession:input_type -> millwright.connection.v1.CreateLinkSessionRequest
-	36, // 45: millwright.connection.v1.ConnectionService.ExchangeLinkSession:input_type -> millwright.connection.v1.ExchangeLinkSessionRequest
-	1,  // 46: millwright.connection.v1.ConnectionService.GetAccount:output_type -> millwright.connection.v1.GetAccountResponse
-	3,  // 47: millwright.connection.v1.ConnectionService.CreateConnection:output_type -> millwright.connection.v1.CreateConnectionResponse
-	5,  // 48: millwright.connection.v1.ConnectionService.GetConnection:output_type -> millwright.connection.v1.GetConnectionResponse
-	7,  // 49: millwright.connection.v1.ConnectionService.ListConnections:output_type -> millwright.connection.v1.ListConnectionsResponse
-	9,  // 50: millwright.connection.v1.ConnectionService.UpdateConnection:output_type -> millwright.connection.v1.UpdateConnectionResponse
-	11, // 51: millwright.connection.v1.ConnectionService.DeleteConnection:output_type -> millwright.connection.v1.DeleteConnectionResponse
-	13, // 52: millwright.connection.v1.ConnectionService.DisconnectConnection:output_type -> millwright.connection.v1.DisconnectConnectionResponse
-	15, // 53: millwright.connection.v1.ConnectionService.ReconnectConnection:output_type -> millwright.connection.v1.ReconnectConnectionResponse
-	17, // 54: millwright.connection.v1.ConnectionService.RotateConnectionToken:output_type -> millwright.connection.v1.RotateConnectionTokenResponse
-	19, // 55: millwright.connection.v1.ConnectionService.ListEvents:output_type -> millwright.connection.v1.ListEventsResponse
-	21, // 56: millwright.connection.v1.ConnectionService.CreateWebhookEndpoint:output_type -> millwright.connection.v1.CreateWebhookEndpointResponse
-	23, // 57: millwright.connection.v1.ConnectionService.GetWebhookEndpoint:output_type -> millwright.connection.v1.GetWebhookEndpointResponse
-	25, // 58: millwright.connection.v1.ConnectionService.ListWebhookEndpoints:output_type -> millwright.connection.v1.ListWebhookEndpointsResponse
-	27, // 59: millwright.connection.v1.ConnectionService.UpdateWebhookEndpoint:output_type -> millwright.connection.v1.UpdateWebhookEndpointResponse
-	29, // 60: millwright.connection.v1.ConnectionService.DeleteWebhookEndpoint:output_type -> millwright.connection.v1.DeleteWebhookEndpointResponse
-	31, // 61: millwright.connection.v1.ConnectionService.ListWebhookDeliveries:output_type -> millwright.connection.v1.ListWebhookDeliveriesResponse
-	33, // 62: millwright.connection.v1.ConnectionService.RetryWebhookDelivery:output_type -> millwright.connection.v1.RetryWebhookDeliveryResponse
-	35, // 63: millwright.connection.v1.ConnectionService.CreateLinkSession:output_type -> millwright.connection.v1.CreateLinkSessionResponse
-	37, // 64: millwright.connection.v1.ConnectionService.ExchangeLinkSession:output_type -> millwright.connection.v1.ExchangeLinkSessionResponse
-	46, // [46:65] is the sub-list for method output_type
-	27, // [27:46] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	43, // 0: millwright.connection.v1.GetAccountResponse.account:type_name -> millwright.connection.v1.Account
+	44, // 1: millwright.connection.v1.CreateConnectionRequest.connection:type_name -> millwright.connection.v1.Connection
+	44, // 2: millwright.connection.v1.CreateConnectionResponse.connection:type_name -> millwright.connection.v1.Connection
+	44, // 3: millwright.connection.v1.GetConnectionResponse.connection:type_name -> millwright.connection.v1.Connection
+	45, // 4: millwright.connection.v1.ListConnectionsRequest.status:type_name -> millwright.connection.v1.Connection.Status
+	44, // 5: millwright.connection.v1.ListConnectionsResponse.connections:type_name -> millwright.connection.v1.Connection
+	44, // 6: millwright.connection.v1.UpdateConnectionRequest.connection:type_name -> millwright.connection.v1.Connection
+	46, // 7: millwright.connection.v1.UpdateConnectionRequest.update_mask:type_name -> google.protobuf.FieldMask
+	44, // 8: millwright.connection.v1.UpdateConnectionResponse.connection:type_name -> millwright.connection.v1.Connection
+	44, // 9: millwright.connection.v1.DeleteConnectionResponse.connection:type_name -> millwright.connection.v1.Connection
+	44, // 10: millwright.connection.v1.DisconnectConnectionResponse.connection:type_name -> millwright.connection.v1.Connection
+	42, // 11: millwright.connection.v1.ReconnectConnectionRequest.credentials:type_name -> millwright.connection.v1.ReconnectConnectionRequest.CredentialsEntry
+	44, // 12: millwright.connection.v1.ReconnectConnectionResponse.connection:type_name -> millwright.connection.v1.Connection
+	44, // 13: millwright.connection.v1.RotateConnectionTokenResponse.connection:type_name -> millwright.connection.v1.Connection
+	47, // 14: millwright.connection.v1.ListEventsResponse.events:type_name -> millwright.connection.v1.Event
+	48, // 15: millwright.connection.v1.CreateWebhookEndpointRequest.webhook_endpoint:type_name -> millwright.connection.v1.WebhookEndpoint
+	48, // 16: millwright.connection.v1.CreateWebhookEndpointResponse.webhook_endpoint:type_name -> millwright.connection.v1.WebhookEndpoint
+	48, // 17: millwright.connection.v1.GetWebhookEndpointResponse.webhook_endpoint:type_name -> millwright.connection.v1.WebhookEndpoint
+	48, // 18: millwright.connection.v1.ListWebhookEndpointsResponse.webhook_endpoints:type_name -> millwright.connection.v1.WebhookEndpoint
+	48, // 19: millwright.connection.v1.UpdateWebhookEndpointRequest.webhook_endpoint:type_name -> millwright.connection.v1.WebhookEndpoint
+	46, // 20: millwright.connection.v1.UpdateWebhookEndpointRequest.update_mask:type_name -> google.protobuf.FieldMask
+	48, // 21: millwright.connection.v1.UpdateWebhookEndpointResponse.webhook_endpoint:type_name -> millwright.connection.v1.WebhookEndpoint
+	49, // 22: millwright.connection.v1.ListWebhookDeliveriesResponse.webhook_deliveries:type_name -> millwright.connection.v1.WebhookDelivery
+	49, // 23: millwright.connection.v1.RetryWebhookDeliveryResponse.webhook_delivery:type_name -> millwright.connection.v1.WebhookDelivery
+	50, // 24: millwright.connection.v1.CreateLinkSessionRequest.link_session:type_name -> millwright.connection.v1.LinkSession
+	50, // 25: millwright.connection.v1.CreateLinkSessionResponse.link_session:type_name -> millwright.connection.v1.LinkSession
+	50, // 26: millwright.connection.v1.GetLinkSessionResponse.link_session:type_name -> millwright.connection.v1.LinkSession
+	44, // 27: millwright.connection.v1.ConnectLinkSessionRequest.connection:type_name -> millwright.connection.v1.Connection
+	50, // 28: millwright.connection.v1.ConnectLinkSessionResponse.link_session:type_name -> millwright.connection.v1.LinkSession
+	44, // 29: millwright.connection.v1.ExchangeLinkSessionResponse.connection:type_name -> millwright.connection.v1.Connection
+	0,  // 30: millwright.connection.v1.ConnectionService.GetAccount:input_type -> millwright.connection.v1.GetAccountRequest
+	2,  // 31: millwright.connection.v1.ConnectionService.CreateConnection:input_type -> millwright.connection.v1.CreateConnectionRequest
+	4,  // 32: millwright.connection.v1.ConnectionService.GetConnection:input_type -> millwright.connection.v1.GetConnectionRequest
+	6,  // 33: millwright.connection.v1.ConnectionService.ListConnections:input_type -> millwright.connection.v1.ListConnectionsRequest
+	8,  // 34: millwright.connection.v1.ConnectionService.UpdateConnection:input_type -> millwright.connection.v1.UpdateConnectionRequest
+	10, // 35: millwright.connection.v1.ConnectionService.DeleteConnection:input_type -> millwright.connection.v1.DeleteConnectionRequest
+	12, // 36: millwright.connection.v1.ConnectionService.DisconnectConnection:input_type -> millwright.connection.v1.DisconnectConnectionRequest
+	14, // 37: millwright.connection.v1.ConnectionService.ReconnectConnection:input_type -> millwright.connection.v1.ReconnectConnectionRequest
+	16, // 38: millwright.connection.v1.ConnectionService.RotateConnectionToken:input_type -> millwright.connection.v1.RotateConnectionTokenRequest
+	18, // 39: millwright.connection.v1.ConnectionService.ListEvents:input_type -> millwright.connection.v1.ListEventsRequest
+	20, // 40: millwright.connection.v1.ConnectionService.CreateWebhookEndpoint:input_type -> millwright.connection.v1.CreateWebhookEndpointRequest
+	22, // 41: millwright.connection.v1.ConnectionService.GetWebhookEndpoint:input_type -> millwright.connection.v1.GetWebhookEndpointRequest
+	24, // 42: millwright.connection.v1.ConnectionService.ListWebhookEndpoints:input_type -> millwright.connection.v1.ListWebhookEndpointsRequest
+	26, // 43: millwright.connection.v1.ConnectionService.UpdateWebhookEndpoint:input_type -> millwright.connection.v1.UpdateWebhookEndpointRequest
+	28, // 44: millwright.connection.v1.ConnectionService.DeleteWebhookEndpoint:input_type -> millwright.connection.v1.DeleteWebhookEndpointRequest
+	30, // 45: millwright.connection.v1.ConnectionService.ListWebhookDeliveries:input_type -> millwright.connection.v1.ListWebhookDeliveriesRequest
+	32, // 46: millwright.connection.v1.ConnectionService.RetryWebhookDelivery:input_type -> millwright.connection.v1.RetryWebhookDeliveryRequest
+	34, // 47: millwright.connection.v1.ConnectionService.CreateLinkSession:input_type -> millwright.connection.v1.CreateLinkSessionRequest
+	36, // 48: millwright.connection.v1.ConnectionService.GetLinkSession:input_type -> millwright.connection.v1.GetLinkSessionRequest
+	38, // 49: millwright.connection.v1.ConnectionService.ConnectLinkSession:input_type -> millwright.connection.v1.ConnectLinkSessionRequest
+	40, // 50: millwright.connection.v1.ConnectionService.ExchangeLinkSession:input_type -> millwright.connection.v1.ExchangeLinkSessionRequest
+	1,  // 51: millwright.connection.v1.ConnectionService.GetAccount:output_type -> millwright.connection.v1.GetAccountResponse
+	3,  // 52: millwright.connection.v1.ConnectionService.CreateConnection:output_type -> millwright.connection.v1.CreateConnectionResponse
+	5,  // 53: millwright.connection.v1.ConnectionService.GetConnection:output_type -> millwright.connection.v1.GetConnectionResponse
+	7,  // 54: millwright.connection.v1.ConnectionService.ListConnections:output_type -> millwright.connection.v1.ListConnectionsResponse
+	9,  // 55: millwright.connection.v1.ConnectionService.UpdateConnection:output_type -> millwright.connection.v1.UpdateConnectionResponse
+	11, // 56: millwright.connection.v1.ConnectionService.DeleteConnection:output_type -> millwright.connection.v1.DeleteConnectionResponse
+	13, // 57: millwright.connection.v1.ConnectionService.DisconnectConnection:output_type -> millwright.connection.v1.DisconnectConnectionResponse
+	15, // 58: millwright.connection.v1.ConnectionService.ReconnectConnection:output_type -> millwright.connection.v1.ReconnectConnectionResponse
+	17, // 59: millwright.connection.v1.ConnectionService.RotateConnectionToken:output_type -> millwright.connection.v1.RotateConnectionTokenResponse
+	19, // 60: millwright.connection.v1.ConnectionService.ListEvents:output_type -> millwright.connection.v1.ListEventsResponse
+	21, // 61: millwright.connection.v1.ConnectionService.CreateWebhookEndpoint:output_type -> millwright.connection.v1.CreateWebhookEndpointResponse
+	23, // 62: millwright.connection.v1.ConnectionService.GetWebhookEndpoint:output_type -> millwright.connection.v1.GetWebhookEndpointResponse
+	25, // 63: millwright.connection.v1.ConnectionService.ListWebhookEndpoints:output_type -> millwright.connection.v1.ListWebhookEndpointsResponse
+	27, // 64: millwright.connection.v1.ConnectionService.UpdateWebhookEndpoint:output_type -> millwright.connection.v1.UpdateWebhookEndpointResponse
+	29, // 65: millwright.connection.v1.ConnectionService.DeleteWebhookEndpoint:output_type -> millwright.connection.v1.DeleteWebhookEndpointResponse
+	31, // 66: millwright.connection.v1.ConnectionService.ListWebhookDeliveries:output_type -> millwright.connection.v1.ListWebhookDeliveriesResponse
+	33, // 67: millwright.connection.v1.ConnectionService.RetryWebhookDelivery:output_type -> millwright.connection.v1.RetryWebhookDeliveryResponse
+	35, // 68: millwright.connection.v1.ConnectionService.CreateLinkSession:output_type -> millwright.connection.v1.CreateLinkSessionResponse
+	37, // 69: millwright.connection.v1.ConnectionService.GetLinkSession:output_type -> millwright.connection.v1.GetLinkSessionResponse
+	39, // 70: millwright.connection.v1.ConnectionService.ConnectLinkSession:output_type -> millwright.connection.v1.ConnectLinkSessionResponse
+	41, // 71: millwright.connection.v1.ConnectionService.ExchangeLinkSession:output_type -> millwright.connection.v1.ExchangeLinkSessionResponse
+	51, // [51:72] is the sub-list for method output_type
+	30, // [30:51] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_millwright_connection_v1_connection_service_proto_init() }
@@ -2314,7 +2544,7 @@ func file_millwright_connection_v1_connection_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_millwright_connection_v1_connection_service_proto_rawDesc), len(file_millwright_connection_v1_connection_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   39,
+			NumMessages:   43,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
