@@ -42,12 +42,12 @@ func (r *redirects) next(t *testing.T) url.Values {
 	}
 }
 
-// createLinkSession creates a link session for Limble and returns its id
-// and one-time URL.
-func createLinkSession(t *testing.T, s *stack, redirect string) (id, link string) {
+// createLinkSession creates a link session for systems (a JSON list) and
+// returns its id and one-time URL.
+func createLinkSession(t *testing.T, s *stack, redirect, systems string) (id, link string) {
 	t.Helper()
 	resp, body := do(t, "POST", s.Gateway+"/v1/linkSessions", s.Key,
-		fmt.Sprintf(`{"end_user_name":"Ada Lovelace","end_user_email":"ada@plant.example","allowed_systems":["limble"],"redirect_url":%q}`, redirect+"?customer=42"))
+		fmt.Sprintf(`{"end_user_name":"Ada Lovelace","end_user_email":"ada@plant.example","allowed_systems":%s,"redirect_url":%q}`, systems, redirect+"?customer=42"))
 	if resp.StatusCode != 200 {
 		t.Fatalf("create link session: %d %s", resp.StatusCode, body)
 	}
@@ -96,7 +96,7 @@ func TestLink(t *testing.T) {
 	baseURL := "http://" + sim
 
 	t.Run("REST", func(t *testing.T) {
-		id, link := createLinkSession(t, s, app.url)
+		id, link := createLinkSession(t, s, app.url, `["limble"]`)
 		secret := link[strings.Index(link, "#")+1:]
 		if resp, out := do(t, "GET", s.Gateway+"/v1/connections", secret, ""); resp.StatusCode != 403 {
 			t.Fatalf("the link secret on /v1/connections: %d %s; want 403", resp.StatusCode, out)
@@ -127,8 +127,9 @@ func TestLink(t *testing.T) {
 	})
 
 	t.Run("browser", func(t *testing.T) {
-		id, link := createLinkSession(t, s, app.url)
-		runBrowser(t, "link.mjs", "LINK_URL="+link, "REDIRECT_URL="+app.url,
+		_, pick := createLinkSession(t, s, app.url, `["maximo","limble"]`)
+		id, link := createLinkSession(t, s, app.url, `["limble"]`)
+		runBrowser(t, "link.mjs", "PICK_URL="+pick, "LINK_URL="+link, "REDIRECT_URL="+app.url,
 			"LIMBLE_BASE_URL="+baseURL, "LIMBLE_CLIENT_ID="+creds["client_id"], "LIMBLE_CLIENT_SECRET="+creds["client_secret"])
 		exchange(t, s, id, app.next(t))
 	})

@@ -222,7 +222,10 @@ function renderForm(session, systems) {
         INVALID_ARGUMENT: 'Please check the highlighted fields',
         INSUFFICIENT_CREDITS: 'This connection cannot be made right now',
       }[err.reason];
-      markFields(form, err.fields);
+      const marked = markFields(form, err.fields);
+      if (marked.length > 0 && marked.length === err.fields.length) {
+        err.message = `Check ${marked.join(', ')}.`;
+      }
       const box = errorBox(err, title);
       errorSlot.replaceChildren(box);
       box.focus();
@@ -262,7 +265,7 @@ function systemFields(sys) {
     const ways = h('fieldset', { class: 'ways' }, h('legend', {}, 'How do you sign in?'));
     let first = true;
     for (const [group, fields] of groups) {
-      const label = fields.map((f) => f.display_name || f.name).join(' and ');
+      const label = fields.map((f, i) => sentenceCase(f.display_name || f.name, i > 0)).join(' and ');
       const panel = h('div', { class: 'way', hidden: !first }, fields.map((f) => fieldInput('credentials', f)));
       for (const input of panel.querySelectorAll('input')) input.required = true;
       panels.push(panel);
@@ -278,6 +281,12 @@ function systemFields(sys) {
   return out;
 }
 
+// sentenceCase lower-cases a label's first letter inside a sentence, unless
+// it starts an acronym ("Password" but "API key").
+function sentenceCase(label, inside) {
+  return inside && /^[A-Z][a-z]/.test(label) ? label[0].toLowerCase() + label.slice(1) : label;
+}
+
 function clearFieldErrors(form) {
   for (const el of form.querySelectorAll('.field-error')) el.remove();
   for (const input of form.querySelectorAll('[aria-invalid]')) {
@@ -288,9 +297,11 @@ function clearFieldErrors(form) {
   }
 }
 
-// markFields shows each bad field's problem beside it: the error names it
-// as connection.settings.base_url, connection.credentials.password, ...
+// markFields shows each bad field's problem beside it (the error names it
+// as connection.settings.base_url, connection.credentials.password, ...) and
+// returns the labels of the fields it marked.
 function markFields(form, fields) {
+  const marked = [];
   for (const v of fields) {
     const id = (v.field || '').replace(/^connection\./, '');
     const input = document.getElementById(id);
@@ -298,8 +309,11 @@ function markFields(form, fields) {
     const errId = `${id}-error`;
     input.setAttribute('aria-invalid', 'true');
     input.setAttribute('aria-describedby', [input.getAttribute('aria-describedby'), errId].filter(Boolean).join(' '));
-    input.insertAdjacentElement('afterend', h('p', { class: 'field-error', id: errId }, `${input.labels[0]?.firstChild?.textContent || ''} ${v.description}`.trim()));
+    const label = input.labels[0]?.firstChild?.textContent || '';
+    input.insertAdjacentElement('afterend', h('p', { class: 'field-error', id: errId }, `${label} ${v.description}`.trim()));
+    marked.push(label);
   }
+  return marked;
 }
 
 start();
