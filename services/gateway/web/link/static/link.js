@@ -222,6 +222,9 @@ function renderForm(session, systems) {
         INVALID_ARGUMENT: 'Please check the highlighted fields',
         INSUFFICIENT_CREDITS: 'This connection cannot be made right now',
       }[err.reason];
+      if (err.reason === 'INSUFFICIENT_CREDITS') {
+        err.message = 'The app that sent you here cannot add another connection at the moment. Please contact them.';
+      }
       const marked = markFields(form, err.fields);
       if (marked.length > 0 && marked.length === err.fields.length) {
         err.message = `Check ${marked.join(', ')}.`;
