@@ -61,7 +61,7 @@ type linkEnv struct {
 	otherKey string // acct 2's
 }
 
-func newLinkEnv(t *testing.T) *linkEnv {
+func newLinkEnv(t testing.TB) *linkEnv {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -106,7 +106,7 @@ func newLinkEnv(t *testing.T) *linkEnv {
 	return e
 }
 
-func serve(t *testing.T, run func(net.Listener) error) string {
+func serve(t testing.TB, run func(net.Listener) error) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -144,7 +144,7 @@ func wantReason(t *testing.T, err error, reason apierr.Reason, field, message st
 	t.Fatalf("error %v does not name field %s", err, field)
 }
 
-func (e *linkEnv) create(t *testing.T, in *connectionv1.LinkSession) (*connectionv1.LinkSession, string) {
+func (e *linkEnv) create(t testing.TB, in *connectionv1.LinkSession) (*connectionv1.LinkSession, string) {
 	t.Helper()
 	resp, err := e.conns.CreateLinkSession(as(e.key), &connectionv1.CreateLinkSessionRequest{LinkSession: in})
 	if err != nil {
@@ -317,5 +317,23 @@ func TestExpiredLink(t *testing.T) {
 	got, err := e.conns.GetLinkSession(as(e.key), &connectionv1.GetLinkSessionRequest{LinkSession: l.GetId()})
 	if err != nil || got.GetLinkSession().GetState() != connectionv1.LinkSession_EXPIRED {
 		t.Fatalf("the account's view of an expired session: %v, %v", got, err)
+	}
+}
+
+// BenchmarkGetLinkSession measures the Link page's first call over gRPC:
+// resolving the link secret (one indexed lookup by hash) and reading the
+// session, against the same read with the account key.
+func BenchmarkGetLinkSession(b *testing.B) {
+	e := newLinkEnv(b)
+	l, sec := e.create(b, &connectionv1.LinkSession{RedirectUrl: "https://app.example/done"})
+	for _, c := range []struct{ name, credential string }{{"link secret", sec}, {"account key", e.key}} {
+		b.Run(c.name, func(b *testing.B) {
+			ctx := as(c.credential)
+			for b.Loop() {
+				if _, err := e.conns.GetLinkSession(ctx, &connectionv1.GetLinkSessionRequest{LinkSession: l.GetId()}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
