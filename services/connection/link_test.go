@@ -188,6 +188,24 @@ func TestCreateLinkSessionChecksFields(t *testing.T) {
 		})
 	}
 
+	t.Run("a retried create", func(t *testing.T) {
+		in := &connectionv1.LinkSession{RedirectUrl: "https://app.example/done"}
+		first, err := e.conns.CreateLinkSession(as(e.key), &connectionv1.CreateLinkSessionRequest{LinkSession: in, RequestId: "r1"})
+		if err != nil || first.GetLinkSession().GetUrl() == "" {
+			t.Fatalf("first create: %v, %v", first, err)
+		}
+		again, err := e.conns.CreateLinkSession(as(e.key), &connectionv1.CreateLinkSessionRequest{LinkSession: in, RequestId: "r1"})
+		if err != nil || again.GetLinkSession().GetId() != first.GetLinkSession().GetId() || again.GetLinkSession().GetUrl() != "" {
+			t.Fatalf("replay = %v, %v; want the same session without its URL", again, err)
+		}
+		_, err = e.conns.CreateLinkSession(as(e.key), &connectionv1.CreateLinkSessionRequest{LinkSession: &connectionv1.LinkSession{RedirectUrl: "https://app.example/other"}, RequestId: "r1"})
+		wantReason(t, err, apierr.RequestIDReused, "", "")
+		other, err := e.conns.CreateLinkSession(as(e.otherKey), &connectionv1.CreateLinkSessionRequest{LinkSession: in, RequestId: "r1"})
+		if err != nil || other.GetLinkSession().GetId() == first.GetLinkSession().GetId() || other.GetLinkSession().GetUrl() == "" {
+			t.Fatalf("another account's request id r1: %v, %v; want its own session", other, err)
+		}
+	})
+
 	l, _ := e.create(t, &connectionv1.LinkSession{RedirectUrl: "http://127.0.0.1:3000/done", AllowedSystems: []string{"maximo", "maximo"}})
 	if got := l.GetAllowedSystems(); !slices.Equal(got, []string{"maximo"}) {
 		t.Fatalf("allowed systems = %v, want duplicates dropped", got)

@@ -39,6 +39,15 @@ func (s *Server) CreateLinkSession(ctx context.Context, req *connectionv1.Create
 		return nil, err
 	}
 	in := req.GetLinkSession()
+	if req.GetRequestId() != "" {
+		prev, err := s.store.LinkSessionByRequestID(ctx, account, req.GetRequestId())
+		if err == nil {
+			return replayLinkSession(prev, in)
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+	}
 	now := db.Now()
 	var bad []apierr.FieldViolation
 	if d := redirectProblem(in.GetRedirectUrl()); d != "" {
@@ -86,13 +95,32 @@ func (s *Server) CreateLinkSession(ctx context.Context, req *connectionv1.Create
 		SecretHash:     secret.Hash(sec),
 		ExpireTime:     expire.Truncate(time.Microsecond),
 		CreateTime:     now,
+		RequestID:      req.GetRequestId(),
 	}
-	if err := s.store.CreateLinkSession(ctx, l); err != nil {
+	err = s.store.CreateLinkSession(ctx, l)
+	if db.IsUniqueViolation(err) && req.GetRequestId() != "" {
+		prev, err := s.store.LinkSessionByRequestID(ctx, account, req.GetRequestId())
+		if err != nil {
+			return nil, err
+		}
+		return replayLinkSession(prev, in)
+	}
+	if err != nil {
 		return nil, err
 	}
 	out := linkSessionProto(l, now)
 	out.Url = s.linkURL + "/link/" + l.ID + "#" + sec
 	return &connectionv1.CreateLinkSessionResponse{LinkSession: out}, nil
+}
+
+// replayLinkSession answers a retried create: the same session, without its
+// URL, which is shown only once. The same request_id with another redirect
+// URL is refused.
+func replayLinkSession(prev store.LinkSession, in *connectionv1.LinkSession) (*connectionv1.CreateLinkSessionResponse, error) {
+	if prev.RedirectURL != in.GetRedirectUrl() {
+		return nil, apierr.New(apierr.RequestIDReused, "request_id was used for another request (a link session with another redirect URL)").With("link_session", prev.ID)
+	}
+	return &connectionv1.CreateLinkSessionResponse{LinkSession: linkSessionProto(prev, db.Now())}, nil
 }
 
 // redirectProblem says what is wrong with a redirect URL: it must be an

@@ -29,6 +29,7 @@ type LinkSession struct {
 	CodeExpireTime time.Time
 	// ExchangeTime is when the code was exchanged; zero before.
 	ExchangeTime time.Time
+	RequestID    string
 }
 
 // The states of a link session; they are the API's enum names.
@@ -69,14 +70,14 @@ var (
 )
 
 const linkColumns = `id, account_id, end_user_name, end_user_email, allowed_systems, redirect_url, secret_hash,
-	expire_time, create_time, connection_id, code_hash, code_expire_time, exchange_time`
+	expire_time, create_time, connection_id, code_hash, code_expire_time, exchange_time, request_id`
 
 func scanLinkSession(row interface{ Scan(...any) error }) (LinkSession, error) {
 	var l LinkSession
 	var systems string
 	var expire, created, codeExpire, exchanged int64
 	err := row.Scan(&l.ID, &l.AccountID, &l.EndUserName, &l.EndUserEmail, &systems, &l.RedirectURL, &l.SecretHash,
-		&expire, &created, &l.ConnectionID, &l.CodeHash, &codeExpire, &exchanged)
+		&expire, &created, &l.ConnectionID, &l.CodeHash, &codeExpire, &exchanged, &l.RequestID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return LinkSession{}, ErrNotFound
 	}
@@ -97,8 +98,8 @@ func (s *Store) CreateLinkSession(ctx context.Context, l LinkSession) error {
 		return err
 	}
 	_, err = s.db.ExecContext(ctx, `INSERT INTO link_sessions (id, account_id, end_user_name, end_user_email, allowed_systems, redirect_url,
-		secret_hash, expire_time, create_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		l.ID, l.AccountID, l.EndUserName, l.EndUserEmail, string(systems), l.RedirectURL, l.SecretHash, db.Micros(l.ExpireTime), db.Micros(l.CreateTime))
+		secret_hash, expire_time, create_time, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		l.ID, l.AccountID, l.EndUserName, l.EndUserEmail, string(systems), l.RedirectURL, l.SecretHash, db.Micros(l.ExpireTime), db.Micros(l.CreateTime), l.RequestID)
 	return err
 }
 
@@ -106,6 +107,12 @@ func (s *Store) CreateLinkSession(ctx context.Context, l LinkSession) error {
 // has none with the id.
 func (s *Store) GetLinkSession(ctx context.Context, accountID, id string) (LinkSession, error) {
 	return scanLinkSession(s.db.QueryRowContext(ctx, `SELECT `+linkColumns+` FROM link_sessions WHERE id = $1 AND account_id = $2`, id, accountID))
+}
+
+// LinkSessionByRequestID returns the session an account created with a
+// request id.
+func (s *Store) LinkSessionByRequestID(ctx context.Context, accountID, requestID string) (LinkSession, error) {
+	return scanLinkSession(s.db.QueryRowContext(ctx, `SELECT `+linkColumns+` FROM link_sessions WHERE account_id = $1 AND request_id = $2`, accountID, requestID))
 }
 
 // LinkSessionBySecretHash returns the session whose secret has the hash,

@@ -48,6 +48,19 @@ func TestLinkSessions(t *testing.T) {
 			return c
 		}
 
+		withRequest := store.LinkSession{ID: ids.New("link"), AccountID: "acct_1", RedirectURL: "https://app.example/done", SecretHash: "h1",
+			ExpireTime: now.Add(time.Hour), CreateTime: now, RequestID: "r1"}
+		if err := s.CreateLinkSession(ctx, withRequest); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.LinkSessionByRequestID(ctx, "acct_1", "r1"); err != nil || got.ID != withRequest.ID {
+			t.Fatalf("LinkSessionByRequestID = %+v, %v", got, err)
+		}
+		withRequest.ID, withRequest.SecretHash = ids.New("link"), "h2"
+		if err := s.CreateLinkSession(ctx, withRequest); !db.IsUniqueViolation(err) {
+			t.Fatalf("the same request id again: %v, want a unique violation", err)
+		}
+
 		l, sec := newSession(now.Add(time.Hour))
 		got, err := s.LinkSessionBySecretHash(ctx, secret.Hash(sec))
 		if err != nil || got.ID != l.ID || got.EndUserEmail != "ada@plant.example" || !slices.Equal(got.AllowedSystems, []string{"maximo", "sap"}) ||

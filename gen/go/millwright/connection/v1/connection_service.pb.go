@@ -1789,7 +1789,10 @@ func (x *RetryWebhookDeliveryResponse) GetWebhookDelivery() *WebhookDelivery {
 type CreateLinkSessionRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The session to create.
-	LinkSession   *LinkSession `protobuf:"bytes,1,opt,name=link_session,json=linkSession,proto3" json:"link_session,omitempty"`
+	LinkSession *LinkSession `protobuf:"bytes,1,opt,name=link_session,json=linkSession,proto3" json:"link_session,omitempty"`
+	// Makes a retried request return the first session instead of a second
+	// one; the replay has no URL, which is shown only once.
+	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1829,6 +1832,13 @@ func (x *CreateLinkSessionRequest) GetLinkSession() *LinkSession {
 		return x.LinkSession
 	}
 	return nil
+}
+
+func (x *CreateLinkSessionRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
 }
 
 // Response of CreateLinkSession.
@@ -2328,9 +2338,11 @@ const file_millwright_connection_v1_connection_service_proto_rawDesc = "" +
 	"\x10webhook_endpoint\x18\x01 \x01(\tB\x03\xe0A\x02R\x0fwebhookEndpoint\x12\x1f\n" +
 	"\bdelivery\x18\x02 \x01(\tB\x03\xe0A\x02R\bdelivery\"t\n" +
 	"\x1cRetryWebhookDeliveryResponse\x12T\n" +
-	"\x10webhook_delivery\x18\x01 \x01(\v2).millwright.connection.v1.WebhookDeliveryR\x0fwebhookDelivery\"i\n" +
+	"\x10webhook_delivery\x18\x01 \x01(\v2).millwright.connection.v1.WebhookDeliveryR\x0fwebhookDelivery\"\x88\x01\n" +
 	"\x18CreateLinkSessionRequest\x12M\n" +
-	"\flink_session\x18\x01 \x01(\v2%.millwright.connection.v1.LinkSessionB\x03\xe0A\x02R\vlinkSession\"e\n" +
+	"\flink_session\x18\x01 \x01(\v2%.millwright.connection.v1.LinkSessionB\x03\xe0A\x02R\vlinkSession\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\"e\n" +
 	"\x19CreateLinkSessionResponse\x12H\n" +
 	"\flink_session\x18\x01 \x01(\v2%.millwright.connection.v1.LinkSessionR\vlinkSession\"?\n" +
 	"\x15GetLinkSessionRequest\x12&\n" +

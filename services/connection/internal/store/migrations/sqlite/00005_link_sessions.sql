@@ -14,8 +14,10 @@ CREATE TABLE link_sessions (
     connection_id    TEXT NOT NULL DEFAULT '',
     code_hash        TEXT NOT NULL DEFAULT '',
     code_expire_time BIGINT NOT NULL DEFAULT 0,
-    exchange_time    BIGINT NOT NULL DEFAULT 0
+    exchange_time    BIGINT NOT NULL DEFAULT 0,
+    request_id       TEXT NOT NULL DEFAULT ''
 );
+CREATE UNIQUE INDEX link_sessions_request ON link_sessions (account_id, request_id) WHERE request_id <> '';
 
 -- +goose Down
 DROP TABLE link_sessions;
