@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	connectionv1 "github.com/millwright-dev/millwright/gen/go/millwright/connection/v1"
+	entityv1 "github.com/millwright-dev/millwright/gen/go/millwright/entity/v1"
 	"github.com/millwright-dev/millwright/services/connection/internal/store"
 	"github.com/millwright-dev/millwright/services/platform/apierr"
 	"github.com/millwright-dev/millwright/services/platform/auth"
@@ -48,39 +49,12 @@ func (s *Server) CreateLinkSession(ctx context.Context, req *connectionv1.Create
 			return nil, err
 		}
 	}
-	now := db.Now()
-	var bad []apierr.FieldViolation
-	if d := redirectProblem(in.GetRedirectUrl()); d != "" {
-		bad = append(bad, apierr.FieldViolation{Field: "link_session.redirect_url", Description: d})
-	}
-	if e := in.GetEndUserEmail(); e != "" {
-		if a, err := mail.ParseAddress(e); err != nil || a.Address != e {
-			bad = append(bad, apierr.FieldViolation{Field: "link_session.end_user_email", Description: "must be an email address such as ada@example.com"})
-		}
-	}
-	expire := now.Add(defaultLinkTTL)
-	if in.GetExpireTime() != nil {
-		expire = in.GetExpireTime().AsTime()
-		switch {
-		case !expire.After(now):
-			bad = append(bad, apierr.FieldViolation{Field: "link_session.expire_time", Description: "must be in the future"})
-		case expire.After(now.Add(maxLinkTTL)):
-			bad = append(bad, apierr.FieldViolation{Field: "link_session.expire_time", Description: "must be at most 7 days ahead"})
-		}
-	}
 	systems, err := s.catalog.all(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var allowed []string
-	for i, id := range in.GetAllowedSystems() {
-		switch {
-		case systems[id] == nil:
-			bad = append(bad, apierr.FieldViolation{Field: "link_session.allowed_systems[" + strconv.Itoa(i) + "]", Description: "unknown system " + quote(id) + "; one of: " + strings.Join(slices.Sorted(maps.Keys(systems)), ", ")})
-		case !slices.Contains(allowed, id):
-			allowed = append(allowed, id)
-		}
-	}
+	now := db.Now()
+	expire, allowed, bad := checkLinkSession(in, now, systems)
 	if len(bad) > 0 {
 		return nil, apierr.InvalidFields(bad...)
 	}
@@ -111,6 +85,39 @@ func (s *Server) CreateLinkSession(ctx context.Context, req *connectionv1.Create
 	out := linkSessionProto(l, now)
 	out.Url = s.linkURL + "/link/" + l.ID + "#" + sec
 	return &connectionv1.CreateLinkSessionResponse{LinkSession: out}, nil
+}
+
+// checkLinkSession checks a session to create against the catalog and
+// returns its expiry and allowed systems (without duplicates), or its bad
+// fields.
+func checkLinkSession(in *connectionv1.LinkSession, now time.Time, systems map[string]*entityv1.System) (expire time.Time, allowed []string, bad []apierr.FieldViolation) {
+	if d := redirectProblem(in.GetRedirectUrl()); d != "" {
+		bad = append(bad, apierr.FieldViolation{Field: "link_session.redirect_url", Description: d})
+	}
+	if e := in.GetEndUserEmail(); e != "" {
+		if a, err := mail.ParseAddress(e); err != nil || a.Address != e {
+			bad = append(bad, apierr.FieldViolation{Field: "link_session.end_user_email", Description: "must be an email address such as ada@example.com"})
+		}
+	}
+	expire = now.Add(defaultLinkTTL)
+	if in.GetExpireTime() != nil {
+		expire = in.GetExpireTime().AsTime()
+		switch {
+		case !expire.After(now):
+			bad = append(bad, apierr.FieldViolation{Field: "link_session.expire_time", Description: "must be in the future"})
+		case expire.After(now.Add(maxLinkTTL)):
+			bad = append(bad, apierr.FieldViolation{Field: "link_session.expire_time", Description: "must be at most 7 days ahead"})
+		}
+	}
+	for i, id := range in.GetAllowedSystems() {
+		switch {
+		case systems[id] == nil:
+			bad = append(bad, apierr.FieldViolation{Field: "link_session.allowed_systems[" + strconv.Itoa(i) + "]", Description: "unknown system " + quote(id) + "; one of: " + strings.Join(slices.Sorted(maps.Keys(systems)), ", ")})
+		case !slices.Contains(allowed, id):
+			allowed = append(allowed, id)
+		}
+	}
+	return expire, allowed, bad
 }
 
 // replayLinkSession answers a retried create: the same session, without its
