@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 // redirects is the account's app: the redirect URL of its link sessions,
@@ -129,7 +130,14 @@ func TestLink(t *testing.T) {
 	t.Run("browser", func(t *testing.T) {
 		_, pick := createLinkSession(t, s, app.url, `["maximo","limble"]`)
 		id, link := createLinkSession(t, s, app.url, `["limble"]`)
-		runBrowser(t, "link.mjs", "PICK_URL="+pick, "LINK_URL="+link, "REDIRECT_URL="+app.url,
+		// A session that expires while the flow runs, for the expired page.
+		expireAt := time.Now().Add(2 * time.Second).UTC().Format(time.RFC3339Nano)
+		resp, body := do(t, "POST", s.Gateway+"/v1/linkSessions", s.Key, fmt.Sprintf(`{"redirect_url":%q,"expire_time":%q}`, app.url, expireAt))
+		if resp.StatusCode != 200 {
+			t.Fatalf("create a short link session: %d %s", resp.StatusCode, body)
+		}
+		expiring := field(jsonBody(t, body), "link_session", "url").(string)
+		runBrowser(t, "link.mjs", "PICK_URL="+pick, "LINK_URL="+link, "EXPIRING_URL="+expiring, "EXPIRE_TIME="+expireAt, "REDIRECT_URL="+app.url,
 			"LIMBLE_BASE_URL="+baseURL, "LIMBLE_CLIENT_ID="+creds["client_id"], "LIMBLE_CLIENT_SECRET="+creds["client_secret"])
 		exchange(t, s, id, app.next(t))
 	})

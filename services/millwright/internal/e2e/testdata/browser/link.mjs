@@ -2,7 +2,7 @@
 // keyboard, its fields with help text, its ways to sign in. At 1280 px: a
 // wrong client secret (the system's reason shown), the right one by
 // keyboard, the redirect to the account's app, then the used link's clear
-// page.
+// page; at 390 px again, an expired link's clear page.
 import { launch, env, check, step, screenshot } from './lib.mjs';
 
 const pick = env('PICK_URL');
@@ -11,6 +11,8 @@ const redirect = env('REDIRECT_URL');
 const baseURL = env('LIMBLE_BASE_URL');
 const clientId = env('LIMBLE_CLIENT_ID');
 const clientSecret = env('LIMBLE_CLIENT_SECRET');
+const expiring = env('EXPIRING_URL');
+const expireTime = Date.parse(env('EXPIRE_TIME'));
 
 async function noSideScroll(page, width) {
   const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
@@ -109,6 +111,15 @@ try {
   check(await desk.locator('form').count() === 0, 'the used link offers no form');
   await noSideScroll(desk, 1280);
   await screenshot(desk, 'link-used');
+
+  step('390 px: an expired link shows a clear page');
+  const left = expireTime - Date.now();
+  if (left > 0) await phone.waitForTimeout(left + 50); // the flow above usually outlasts it
+  await phone.goto(expiring);
+  await phone.getByRole('heading', { name: 'This link has expired' }).waitFor();
+  check(await phone.locator('form').count() === 0, 'the expired link offers no form');
+  await noSideScroll(phone, 390);
+  await screenshot(phone, 'link-expired-390');
 } finally {
   await browser.close();
 }
