@@ -102,8 +102,10 @@ func TestLink(t *testing.T) {
 		if resp, out := do(t, "GET", s.Gateway+"/v1/connections", secret, ""); resp.StatusCode != 403 {
 			t.Fatalf("the link secret on /v1/connections: %d %s; want 403", resp.StatusCode, out)
 		}
-		if resp, out := do(t, "GET", s.Gateway+"/v1/systems/limble", secret, ""); resp.StatusCode != 200 || !strings.Contains(out, `"client_secret"`) {
-			t.Fatalf("the link secret on /v1/systems/limble: %d %s", resp.StatusCode, out)
+		for path, want := range map[string]string{"/v1/systems/limble": `"client_secret"`, "/v1/systems": `"id":"maximo"`, "/v1/linkSessions/" + id: `"state":"OPEN"`} {
+			if resp, out := do(t, "GET", s.Gateway+path, secret, ""); resp.StatusCode != 200 || !strings.Contains(out, want) || strings.Contains(out, "mw_ls_") {
+				t.Fatalf("the link secret on %s: %d %s", path, resp.StatusCode, out)
+			}
 		}
 		connect := func(clientSecret string) (*http.Response, string) {
 			return do(t, "POST", s.Gateway+"/v1/linkSessions/"+id+":connect", secret, fmt.Sprintf(
