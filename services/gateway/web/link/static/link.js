@@ -202,8 +202,9 @@ function renderForm(session, systems) {
     form.setAttribute('aria-busy', 'true');
     status.textContent = `Checking the connection with ${chosen.display_name}…`;
     try {
+      // The secret stays in session storage: coming back to this page shows
+      // that the link was used, not that it is incomplete.
       const resp = await api('POST', `/v1/linkSessions/${encodeURIComponent(sessionId)}:connect`, { connection });
-      sessionStorage.removeItem(storageKey);
       show(
         h('h1', { id: 'title', tabindex: '-1' }, `${chosen.display_name} is connected`),
         h('p', { class: 'lead', role: 'status' }, 'Taking you back…'),

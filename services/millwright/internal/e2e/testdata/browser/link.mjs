@@ -105,7 +105,9 @@ try {
   check(landed.searchParams.get('customer') === '42', 'the redirect keeps the app\'s own query');
   check(!desk.url().includes('mw_ct_'), 'no token reaches the browser');
 
-  step('the used link shows a clear page');
+  step('back from the app, and the link opened again: a clear page');
+  await desk.goBack();
+  await desk.getByRole('heading', { name: 'This link has already been used' }).waitFor();
   await desk.goto(link);
   await desk.getByRole('heading', { name: 'This link has already been used' }).waitFor();
   check(await desk.locator('form').count() === 0, 'the used link offers no form');
