@@ -3,9 +3,9 @@
 //
 // Users call with an account key (mw_sk_...) or a connection token
 // (mw_ct_...); the Link page calls with a link session's secret (mw_ls_...),
-// which opens only the few methods that page needs. Services call each other's internal services with the
-// internal credential, derived from the master key. Health and reflection
-// need no credential.
+// which opens only the few methods that page needs. Services call each
+// other's internal services with the internal credential, derived from the
+// master key. Health and reflection need no credential.
 package auth
 
 import (
