@@ -47,6 +47,9 @@ type Config struct {
 	AllowPrivateNetworks bool
 	// WebhookPollEvery is how often the webhook worker polls; 0 means 1 s.
 	WebhookPollEvery time.Duration
+	// PublicURL is the gateway's public base URL, which link sessions'
+	// URLs start with.
+	PublicURL string
 }
 
 // Service is a running connection service.
@@ -93,6 +96,7 @@ func New(cfg Config) *Service {
 
 		AllowPrivateNetworks: cfg.AllowPrivateNetworks,
 		WebhookPollEvery:     cfg.WebhookPollEvery,
+		PublicURL:            cfg.PublicURL,
 	})
 	every := cfg.HealthCheckEvery
 	if every == 0 {

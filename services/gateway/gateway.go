@@ -1,7 +1,8 @@
 // Package gateway is Millwright's REST gateway: it serves the v1 REST API
 // (grpc-gateway, dialing the three services exactly as any gRPC client
-// would), the dashboard at /, /openapi.json, /healthz and /metrics, with a
-// request id on every response and a rate limit per credential.
+// would), the dashboard at /, the Link page at /link/, /openapi.json,
+// /healthz and /metrics, with a request id on every response and a rate
+// limit per credential.
 package gateway
 
 import (
@@ -25,6 +26,7 @@ import (
 	syncv1 "github.com/millwright-dev/millwright/gen/go/millwright/sync/v1"
 	"github.com/millwright-dev/millwright/gen/openapi"
 	"github.com/millwright-dev/millwright/services/gateway/web/dashboard"
+	"github.com/millwright-dev/millwright/services/gateway/web/link"
 	"github.com/millwright-dev/millwright/services/platform/grpcclient"
 	"github.com/millwright-dev/millwright/services/platform/pbjson"
 	"github.com/millwright-dev/millwright/services/platform/requestid"
@@ -113,6 +115,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	root.HandleFunc("GET /healthz", g.healthz)
 	root.Handle("GET /metrics", promhttp.Handler())
 	root.Handle("/", dashboard.Handler())
+	root.Handle("/link/", link.Handler())
 	g.handler = withRequestID(root)
 	return g, nil
 }

@@ -36,6 +36,8 @@ const (
 	InsufficientCredits        Reason = "INSUFFICIENT_CREDITS"
 	ConnectionDisconnected     Reason = "CONNECTION_DISCONNECTED"
 	ConnectionNotDisconnected  Reason = "CONNECTION_NOT_DISCONNECTED"
+	LinkSessionExpired         Reason = "LINK_SESSION_EXPIRED"
+	LinkSessionUsed            Reason = "LINK_SESSION_USED"
 	OperationNotSupported      Reason = "OPERATION_NOT_SUPPORTED"
 	ConnectedSystemUnavailable Reason = "CONNECTED_SYSTEM_UNAVAILABLE"
 	ConnectedSystemError       Reason = "CONNECTED_SYSTEM_ERROR"
@@ -76,6 +78,8 @@ var table = map[Reason]mapping{
 	InsufficientCredits:        {codes.FailedPrecondition, http.StatusPaymentRequired},
 	ConnectionDisconnected:     {codes.FailedPrecondition, http.StatusConflict},
 	ConnectionNotDisconnected:  {codes.FailedPrecondition, http.StatusConflict},
+	LinkSessionExpired:         {codes.FailedPrecondition, http.StatusGone},
+	LinkSessionUsed:            {codes.FailedPrecondition, http.StatusGone},
 	OperationNotSupported:      {codes.FailedPrecondition, http.StatusBadRequest},
 	ConnectedSystemUnavailable: {codes.Unavailable, http.StatusServiceUnavailable},
 	ConnectedSystemError:       {codes.Unavailable, http.StatusBadGateway},

@@ -33,6 +33,8 @@ func TestMapping(t *testing.T) {
 		apierr.InsufficientCredits:        {codes.FailedPrecondition, 402},
 		apierr.ConnectionDisconnected:     {codes.FailedPrecondition, 409},
 		apierr.ConnectionNotDisconnected:  {codes.FailedPrecondition, 409},
+		apierr.LinkSessionExpired:         {codes.FailedPrecondition, 410},
+		apierr.LinkSessionUsed:            {codes.FailedPrecondition, 410},
 		apierr.OperationNotSupported:      {codes.FailedPrecondition, 400},
 		apierr.ConnectedSystemUnavailable: {codes.Unavailable, 503},
 		apierr.ConnectedSystemError:       {codes.Unavailable, 502},

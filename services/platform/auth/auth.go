@@ -2,9 +2,10 @@
 // carries the resulting principal in the context.
 //
 // Users call with an account key (mw_sk_...) or a connection token
-// (mw_ct_...). Services call each other's internal services with the
-// internal credential, derived from the master key. Health and reflection
-// need no credential.
+// (mw_ct_...); the Link page calls with a link session's secret (mw_ls_...),
+// which opens only the few methods that page needs. Services call each
+// other's internal services with the internal credential, derived from the
+// master key. Health and reflection need no credential.
 package auth
 
 import (
@@ -18,6 +19,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	connectionv1 "github.com/millwright-dev/millwright/gen/go/millwright/connection/v1"
+	entityv1 "github.com/millwright-dev/millwright/gen/go/millwright/entity/v1"
 	"github.com/millwright-dev/millwright/services/platform/apierr"
 	"github.com/millwright-dev/millwright/services/platform/secret"
 )
@@ -29,6 +31,9 @@ type Principal struct {
 	// TokenConnection is set when the credential is a connection token: the
 	// only connection it may use.
 	TokenConnection string
+	// LinkSession is set when the credential is a link session's secret: the
+	// only session it may use, through the Link page's few methods alone.
+	LinkSession string
 	// Internal is true for calls between Millwright services.
 	Internal bool
 	// Connection is the request's connection, when the authenticator was asked
@@ -113,7 +118,21 @@ func (p Policy) principal(ctx context.Context, fullMethod string, req any) (Prin
 	if internal(fullMethod) {
 		return Principal{}, apierr.New(apierr.PermissionDenied, "internal API: only Millwright's own services may call it")
 	}
-	return p.Authenticate(ctx, cred, ConnectionOf(req))
+	pr, err := p.Authenticate(ctx, cred, ConnectionOf(req))
+	if err == nil && pr.LinkSession != "" && !linkMethods[fullMethod] {
+		return Principal{}, apierr.New(apierr.PermissionDenied, "a link session's secret may only be used by the Link page; use an account API key")
+	}
+	return pr, err
+}
+
+// linkMethods are the only methods a link session's secret may call: what
+// the Link page needs to show the session, describe its systems and connect
+// one.
+var linkMethods = map[string]bool{
+	connectionv1.ConnectionService_GetLinkSession_FullMethodName:     true,
+	connectionv1.ConnectionService_ConnectLinkSession_FullMethodName: true,
+	entityv1.EntityService_ListSystems_FullMethodName:                true,
+	entityv1.EntityService_GetSystem_FullMethodName:                  true,
 }
 
 // ConnectionOf returns the connection a request is about: its string field
@@ -189,6 +208,8 @@ func Account(ctx context.Context) (string, error) {
 		return "", invalid
 	case p.IsConnectionToken():
 		return "", apierr.New(apierr.PermissionDenied, "a connection token may only use its connection's records and sync endpoints; use an account API key")
+	case p.LinkSession != "":
+		return "", apierr.New(apierr.PermissionDenied, "a link session's secret may only be used by the Link page; use an account API key")
 	case p.Internal || p.Account == "":
 		return "", apierr.New(apierr.PermissionDenied, "an account API key is required")
 	}

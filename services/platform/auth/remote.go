@@ -15,6 +15,6 @@ func Remote(client connectionv1.ConnectionInternalServiceClient) Authenticator {
 		if err != nil {
 			return Principal{}, err
 		}
-		return Principal{Account: resp.GetAccount(), TokenConnection: resp.GetTokenConnection(), Connection: resp.GetConnection()}, nil
+		return Principal{Account: resp.GetAccount(), TokenConnection: resp.GetTokenConnection(), LinkSession: resp.GetLinkSession(), Connection: resp.GetConnection()}, nil
 	}
 }

@@ -22,6 +22,8 @@ const (
 	AccountKeyPrefix      = "mw_sk_"
 	ConnectionTokenPrefix = "mw_ct_"
 	WebhookSecretPrefix   = "whsec_"
+	LinkSecretPrefix      = "mw_ls_"
+	LinkCodePrefix        = "mw_lc_"
 )
 
 var encoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)

@@ -2,8 +2,9 @@ package server
 
 import (
 	"context"
+	"maps"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -26,6 +27,19 @@ func newCatalog(client entityv1.EntityServiceClient) *catalog {
 }
 
 func (c *catalog) system(ctx context.Context, id string) (*entityv1.System, error) {
+	systems, err := c.all(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s, ok := systems[id]
+	if !ok {
+		return nil, apierr.InvalidFields(apierr.FieldViolation{Field: "connection.system", Description: "unknown system " + quote(id) + "; one of: " + strings.Join(slices.Sorted(maps.Keys(systems)), ", ")})
+	}
+	return s, nil
+}
+
+// all returns the catalog by system id.
+func (c *catalog) all(ctx context.Context) (map[string]*entityv1.System, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.systems == nil || time.Since(c.fetched) > time.Minute {
@@ -39,16 +53,7 @@ func (c *catalog) system(ctx context.Context, id string) (*entityv1.System, erro
 		}
 		c.fetched = time.Now()
 	}
-	s, ok := c.systems[id]
-	if !ok {
-		ids := make([]string, 0, len(c.systems))
-		for id := range c.systems {
-			ids = append(ids, id)
-		}
-		sort.Strings(ids)
-		return nil, apierr.InvalidFields(apierr.FieldViolation{Field: "connection.system", Description: "unknown system " + quote(id) + "; one of: " + strings.Join(ids, ", ")})
-	}
-	return s, nil
+	return c.systems, nil
 }
 
 func quote(s string) string { return `"` + s + `"` }
@@ -82,12 +87,7 @@ func checkSet(prefix string, fields []*entityv1.SystemField, given map[string]st
 			bad = append(bad, apierr.FieldViolation{Field: prefix + "." + f.GetName(), Description: "is required"})
 		}
 	}
-	keys := make([]string, 0, len(given))
-	for k := range given {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(given)) {
 		if known[k] == nil {
 			bad = append(bad, apierr.FieldViolation{Field: prefix + "." + k, Description: "is not a field of this system"})
 		}
@@ -96,11 +96,7 @@ func checkSet(prefix string, fields []*entityv1.SystemField, given map[string]st
 		return bad
 	}
 	var complete, partial []string
-	names := make([]string, 0, len(groups))
-	for g := range groups {
-		names = append(names, g)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(groups))
 	for _, g := range names {
 		n := 0
 		for _, f := range groups[g] {

@@ -25,7 +25,7 @@ func (s Internal) Authenticate(ctx context.Context, req *connectionv1.Authentica
 	if err != nil {
 		return nil, err
 	}
-	return &connectionv1.AuthenticateResponse{Account: p.Account, TokenConnection: p.TokenConnection, Connection: p.Connection}, nil
+	return &connectionv1.AuthenticateResponse{Account: p.Account, TokenConnection: p.TokenConnection, LinkSession: p.LinkSession, Connection: p.Connection}, nil
 }
 
 // GetConnectionSecrets returns a connection with its decrypted credentials.

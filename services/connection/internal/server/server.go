@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"time"
 
 	connectionv1 "github.com/millwright-dev/millwright/gen/go/millwright/connection/v1"
@@ -14,6 +15,7 @@ import (
 	"github.com/millwright-dev/millwright/services/connection/internal/webhook"
 	"github.com/millwright-dev/millwright/services/platform/apierr"
 	"github.com/millwright-dev/millwright/services/platform/auth"
+	"github.com/millwright-dev/millwright/services/platform/db"
 	"github.com/millwright-dev/millwright/services/platform/pagetoken"
 	"github.com/millwright-dev/millwright/services/platform/requestlog"
 	"github.com/millwright-dev/millwright/services/platform/secret"
@@ -38,6 +40,9 @@ type Deps struct {
 	// services' logs, for lookups.
 	Requests     *requestlog.Log
 	RequestPeers []connectionv1.RequestLogInternalServiceClient
+	// PublicURL is the gateway's public base URL, which link sessions'
+	// URLs start with (`https://api.example.com`).
+	PublicURL string
 }
 
 // Server is the connection service.
@@ -55,6 +60,7 @@ type Server struct {
 	webhooks *webhook.Worker
 	requests *requestlog.Log
 	peers    []connectionv1.RequestLogInternalServiceClient
+	linkURL  string
 }
 
 // New returns the service.
@@ -68,6 +74,7 @@ func New(d Deps) *Server {
 		entities: d.Entities,
 		sync:     d.Sync,
 		deletes:  make(chan string, 64),
+		linkURL:  strings.TrimSuffix(d.PublicURL, "/"),
 		webhooks: webhook.NewWorker(d.Store, d.Key, d.Log, webhook.Options{AllowPrivateNetworks: d.AllowPrivateNetworks, PollInterval: d.WebhookPollEvery}),
 		requests: d.Requests,
 		peers:    d.RequestPeers,
@@ -122,6 +129,21 @@ func (s *Server) Principal(ctx context.Context, credential, connection string) (
 			p.Connection = connectionProto(c)
 		}
 		return p, nil
+	case secret.WellFormed(credential, secret.LinkSecretPrefix):
+		l, err := s.store.LinkSessionBySecretHash(ctx, secret.Hash(credential))
+		if errors.Is(err, store.ErrNotFound) {
+			return auth.Principal{}, errInvalidToken
+		}
+		if err != nil {
+			return auth.Principal{}, err
+		}
+		if err := usable(l, db.Now()); err != nil {
+			return auth.Principal{}, err
+		}
+		if connection != "" {
+			return auth.Principal{}, denied(connection)
+		}
+		return auth.Principal{Account: l.AccountID, LinkSession: l.ID}, nil
 	}
 	return auth.Principal{}, errInvalidToken
 }

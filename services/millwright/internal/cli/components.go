@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"time"
@@ -71,6 +72,13 @@ func (e *env) internalClient(cl *closers) (connectionv1.ConnectionInternalServic
 
 // connectionService builds the connection service on its database.
 func (e *env) connectionService(ctx context.Context, cl *closers) (*connection.Service, error) {
+	public := e.publicURL
+	if public == "" {
+		public = "http://" + defaultGatewayAddr
+	}
+	if u, err := url.Parse(public); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, usagef("--public-url (MILLWRIGHT_PUBLIC_URL) must be an http(s) URL such as https://api.example.com, not %q", public)
+	}
 	d, err := e.open(ctx, connection.Name, connection.Migrations)
 	if err != nil {
 		return nil, err
@@ -84,7 +92,7 @@ func (e *env) connectionService(ctx context.Context, cl *closers) (*connection.S
 	if err != nil {
 		return nil, err
 	}
-	return connection.New(connection.Config{DB: d, Key: e.key, Log: e.log, Entity: entityConn, Sync: syncConn, AllowPrivateNetworks: e.private}), nil
+	return connection.New(connection.Config{DB: d, Key: e.key, Log: e.log, Entity: entityConn, Sync: syncConn, AllowPrivateNetworks: e.private, PublicURL: public}), nil
 }
 
 func (e *env) entityService(ctx context.Context, cl *closers) (*entity.Service, error) {

@@ -39,6 +39,7 @@ type common struct {
 	private     bool
 	maxConns    int
 	plugins     string
+	publicURL   string
 }
 
 func (c *common) define(fs *envflag.Set) {
@@ -50,6 +51,7 @@ func (c *common) define(fs *envflag.Set) {
 	fs.Duration(&c.grace, "shutdown-grace", 10*time.Second, "how long running calls may take to finish on SIGINT/SIGTERM")
 	fs.Int(&c.maxConns, "database-max-conns", 10, "most PostgreSQL connections each service keeps open")
 	fs.String(&c.plugins, "connector-plugins", "", "comma-separated paths of external connector binaries for the entity service to start (see docs/writing-a-connector.md)")
+	fs.String(&c.publicURL, "public-url", "", "the gateway's public base URL, which link sessions' URLs start with (default: http:// and the gateway's address)")
 	fs.Bool(&c.private, "allow-private-networks", false, "let connectors and webhooks reach private, loopback and link-local addresses (dev sets it true)")
 }
 

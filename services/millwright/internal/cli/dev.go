@@ -38,6 +38,9 @@ func dev(ctx context.Context, args []string, out, errOut io.Writer) error {
 	if err := parse(fs, args, errOut); err != nil {
 		return err
 	}
+	if e.publicURL == "" {
+		e.publicURL = "http://" + gw.addr
+	}
 	simAddrs, err := parseSimulators(sims)
 	if err != nil {
 		return err

@@ -420,13 +420,21 @@ func urlQuery(s string) string {
 // the default plant, whose key the `simulate` command prints.
 func simulatorKey(t *testing.T) string {
 	t.Helper()
-	out, err := runCommand(binary, "simulate", "maximo", "--addr", "127.0.0.1:0")
-	if err != nil && !strings.Contains(out, "api_key") {
+	return simulatorCredentials(t, "maximo")["api_key"]
+}
+
+// simulatorCredentials returns the credentials of a simulator's default
+// plant, which dev's simulators have, from the connection line the
+// `simulate` command prints.
+func simulatorCredentials(t *testing.T, system string) map[string]string {
+	t.Helper()
+	out, err := runCommand(binary, "simulate", system, "--addr", "127.0.0.1:0")
+	if err != nil && !strings.Contains(out, "credentials") {
 		t.Fatalf("simulate: %v %s", err, out)
 	}
 	var line struct{ Credentials map[string]string }
 	if err := json.Unmarshal([]byte(strings.SplitN(out, "\n", 2)[0]), &line); err != nil {
 		t.Fatalf("simulate printed %q", out)
 	}
-	return line.Credentials["api_key"]
+	return line.Credentials
 }

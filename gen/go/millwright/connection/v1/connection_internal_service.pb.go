@@ -145,7 +145,9 @@ type AuthenticateResponse struct {
 	// For a connection token, its connection; empty for an account key.
 	TokenConnection string `protobuf:"bytes,2,opt,name=token_connection,json=tokenConnection,proto3" json:"token_connection,omitempty"`
 	// The connection of the request, when one was asked about.
-	Connection    *Connection `protobuf:"bytes,3,opt,name=connection,proto3" json:"connection,omitempty"`
+	Connection *Connection `protobuf:"bytes,3,opt,name=connection,proto3" json:"connection,omitempty"`
+	// For a link session's secret, its session; empty otherwise.
+	LinkSession   string `protobuf:"bytes,4,opt,name=link_session,json=linkSession,proto3" json:"link_session,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -199,6 +201,13 @@ func (x *AuthenticateResponse) GetConnection() *Connection {
 		return x.Connection
 	}
 	return nil
+}
+
+func (x *AuthenticateResponse) GetLinkSession() string {
+	if x != nil {
+		return x.LinkSession
+	}
+	return ""
 }
 
 // Request of GetConnectionSecrets.
@@ -615,13 +624,14 @@ const file_millwright_connection_v1_connection_internal_service_proto_rawDesc = 
 	"credential\x12\x1e\n" +
 	"\n" +
 	"connection\x18\x02 \x01(\tR\n" +
-	"connection\"\xa1\x01\n" +
+	"connection\"\xc4\x01\n" +
 	"\x14AuthenticateResponse\x12\x18\n" +
 	"\aaccount\x18\x01 \x01(\tR\aaccount\x12)\n" +
 	"\x10token_connection\x18\x02 \x01(\tR\x0ftokenConnection\x12D\n" +
 	"\n" +
 	"connection\x18\x03 \x01(\v2$.millwright.connection.v1.ConnectionR\n" +
-	"connection\"B\n" +
+	"connection\x12!\n" +
+	"\flink_session\x18\x04 \x01(\tR\vlinkSession\"B\n" +
 	"\x1bGetConnectionSecretsRequest\x12#\n" +
 	"\n" +
 	"connection\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +

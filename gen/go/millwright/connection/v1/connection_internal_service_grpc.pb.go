@@ -32,9 +32,9 @@ const (
 // ConnectionInternalService is called by the other Millwright services, never
 // by users; the gateway does not expose it.
 type ConnectionInternalServiceClient interface {
-	// Resolves a bearer credential (account key or connection token) to the
-	// principal it stands for. Unknown, revoked and malformed credentials all
-	// get UNAUTHENTICATED with reason INVALID_TOKEN.
+	// Resolves a bearer credential (account key, connection token or link
+	// session secret) to the principal it stands for. Unknown, revoked and
+	// malformed credentials all get UNAUTHENTICATED with reason INVALID_TOKEN.
 	Authenticate(ctx context.Context, in *AuthenticateRequest, opts ...grpc.CallOption) (*AuthenticateResponse, error)
 	// Returns a connection with its decrypted credentials, for the entity
 	// service to call the system.
@@ -102,9 +102,9 @@ func (c *connectionInternalServiceClient) ReportConnectivity(ctx context.Context
 // ConnectionInternalService is called by the other Millwright services, never
 // by users; the gateway does not expose it.
 type ConnectionInternalServiceServer interface {
-	// Resolves a bearer credential (account key or connection token) to the
-	// principal it stands for. Unknown, revoked and malformed credentials all
-	// get UNAUTHENTICATED with reason INVALID_TOKEN.
+	// Resolves a bearer credential (account key, connection token or link
+	// session secret) to the principal it stands for. Unknown, revoked and
+	// malformed credentials all get UNAUTHENTICATED with reason INVALID_TOKEN.
 	Authenticate(context.Context, *AuthenticateRequest) (*AuthenticateResponse, error)
 	// Returns a connection with its decrypted credentials, for the entity
 	// service to call the system.

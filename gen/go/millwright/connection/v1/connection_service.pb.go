@@ -1891,7 +1891,10 @@ func (x *RetryWebhookDeliveryResponse) GetWebhookDelivery() *WebhookDelivery {
 type CreateLinkSessionRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The session to create.
-	LinkSession   *LinkSession `protobuf:"bytes,1,opt,name=link_session,json=linkSession,proto3" json:"link_session,omitempty"`
+	LinkSession *LinkSession `protobuf:"bytes,1,opt,name=link_session,json=linkSession,proto3" json:"link_session,omitempty"`
+	// Makes a retried request return the first session instead of a second
+	// one; the replay has no URL, which is shown only once.
+	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1931,6 +1934,13 @@ func (x *CreateLinkSessionRequest) GetLinkSession() *LinkSession {
 		return x.LinkSession
 	}
 	return nil
+}
+
+func (x *CreateLinkSessionRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
 }
 
 // Response of CreateLinkSession.
@@ -1979,6 +1989,210 @@ func (x *CreateLinkSessionResponse) GetLinkSession() *LinkSession {
 	return nil
 }
 
+// Request of GetLinkSession.
+type GetLinkSessionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The session's id.
+	LinkSession   string `protobuf:"bytes,1,opt,name=link_session,json=linkSession,proto3" json:"link_session,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetLinkSessionRequest) Reset() {
+	*x = GetLinkSessionRequest{}
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetLinkSessionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetLinkSessionRequest) ProtoMessage() {}
+
+func (x *GetLinkSessionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetLinkSessionRequest.ProtoReflect.Descriptor instead.
+func (*GetLinkSessionRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *GetLinkSessionRequest) GetLinkSession() string {
+	if x != nil {
+		return x.LinkSession
+	}
+	return ""
+}
+
+// Response of GetLinkSession.
+type GetLinkSessionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The session, without its URL.
+	LinkSession   *LinkSession `protobuf:"bytes,1,opt,name=link_session,json=linkSession,proto3" json:"link_session,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetLinkSessionResponse) Reset() {
+	*x = GetLinkSessionResponse{}
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetLinkSessionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetLinkSessionResponse) ProtoMessage() {}
+
+func (x *GetLinkSessionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetLinkSessionResponse.ProtoReflect.Descriptor instead.
+func (*GetLinkSessionResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *GetLinkSessionResponse) GetLinkSession() *LinkSession {
+	if x != nil {
+		return x.LinkSession
+	}
+	return nil
+}
+
+// Request of ConnectLinkSession.
+type ConnectLinkSessionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The session's id.
+	LinkSession string `protobuf:"bytes,1,opt,name=link_session,json=linkSession,proto3" json:"link_session,omitempty"`
+	// The connection to create: system (one of the session's allowed systems),
+	// display_name, settings and credentials.
+	Connection    *Connection `protobuf:"bytes,2,opt,name=connection,proto3" json:"connection,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConnectLinkSessionRequest) Reset() {
+	*x = ConnectLinkSessionRequest{}
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConnectLinkSessionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConnectLinkSessionRequest) ProtoMessage() {}
+
+func (x *ConnectLinkSessionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConnectLinkSessionRequest.ProtoReflect.Descriptor instead.
+func (*ConnectLinkSessionRequest) Descriptor() ([]byte, []int) {
+	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *ConnectLinkSessionRequest) GetLinkSession() string {
+	if x != nil {
+		return x.LinkSession
+	}
+	return ""
+}
+
+func (x *ConnectLinkSessionRequest) GetConnection() *Connection {
+	if x != nil {
+		return x.Connection
+	}
+	return nil
+}
+
+// Response of ConnectLinkSession.
+type ConnectLinkSessionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The session, now CONNECTED.
+	LinkSession *LinkSession `protobuf:"bytes,1,opt,name=link_session,json=linkSession,proto3" json:"link_session,omitempty"`
+	// Where to send the customer: the session's redirect URL with the
+	// `link_session` and the one-time `code` added to its query.
+	RedirectTo    string `protobuf:"bytes,2,opt,name=redirect_to,json=redirectTo,proto3" json:"redirect_to,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConnectLinkSessionResponse) Reset() {
+	*x = ConnectLinkSessionResponse{}
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConnectLinkSessionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConnectLinkSessionResponse) ProtoMessage() {}
+
+func (x *ConnectLinkSessionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConnectLinkSessionResponse.ProtoReflect.Descriptor instead.
+func (*ConnectLinkSessionResponse) Descriptor() ([]byte, []int) {
+	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *ConnectLinkSessionResponse) GetLinkSession() *LinkSession {
+	if x != nil {
+		return x.LinkSession
+	}
+	return nil
+}
+
+func (x *ConnectLinkSessionResponse) GetRedirectTo() string {
+	if x != nil {
+		return x.RedirectTo
+	}
+	return ""
+}
+
 // Request of ExchangeLinkSession.
 type ExchangeLinkSessionRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1992,7 +2206,7 @@ type ExchangeLinkSessionRequest struct {
 
 func (x *ExchangeLinkSessionRequest) Reset() {
 	*x = ExchangeLinkSessionRequest{}
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[38]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2004,7 +2218,7 @@ func (x *ExchangeLinkSessionRequest) String() string {
 func (*ExchangeLinkSessionRequest) ProtoMessage() {}
 
 func (x *ExchangeLinkSessionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[38]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2017,7 +2231,7 @@ func (x *ExchangeLinkSessionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExchangeLinkSessionRequest.ProtoReflect.Descriptor instead.
 func (*ExchangeLinkSessionRequest) Descriptor() ([]byte, []int) {
-	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{38}
+	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ExchangeLinkSessionRequest) GetLinkSession() string {
@@ -2047,7 +2261,7 @@ type ExchangeLinkSessionResponse struct {
 
 func (x *ExchangeLinkSessionResponse) Reset() {
 	*x = ExchangeLinkSessionResponse{}
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[39]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2059,7 +2273,7 @@ func (x *ExchangeLinkSessionResponse) String() string {
 func (*ExchangeLinkSessionResponse) ProtoMessage() {}
 
 func (x *ExchangeLinkSessionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[39]
+	mi := &file_millwright_connection_v1_connection_service_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2072,7 +2286,7 @@ func (x *ExchangeLinkSessionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExchangeLinkSessionResponse.ProtoReflect.Descriptor instead.
 func (*ExchangeLinkSessionResponse) Descriptor() ([]byte, []int) {
-	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{39}
+	return file_millwright_connection_v1_connection_service_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *ExchangeLinkSessionResponse) GetConnection() *Connection {
@@ -2232,11 +2446,26 @@ const file_millwright_connection_v1_connection_service_proto_rawDesc = "" +
 	"\x10webhook_endpoint\x18\x01 \x01(\tB\x03\xe0A\x02R\x0fwebhookEndpoint\x12\x1f\n" +
 	"\bdelivery\x18\x02 \x01(\tB\x03\xe0A\x02R\bdelivery\"t\n" +
 	"\x1cRetryWebhookDeliveryResponse\x12T\n" +
-	"\x10webhook_delivery\x18\x01 \x01(\v2).millwright.connection.v1.WebhookDeliveryR\x0fwebhookDelivery\"i\n" +
+	"\x10webhook_delivery\x18\x01 \x01(\v2).millwright.connection.v1.WebhookDeliveryR\x0fwebhookDelivery\"\x88\x01\n" +
 	"\x18CreateLinkSessionRequest\x12M\n" +
-	"\flink_session\x18\x01 \x01(\v2%.millwright.connection.v1.LinkSessionB\x03\xe0A\x02R\vlinkSession\"e\n" +
+	"\flink_session\x18\x01 \x01(\v2%.millwright.connection.v1.LinkSessionB\x03\xe0A\x02R\vlinkSession\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\"e\n" +
 	"\x19CreateLinkSessionResponse\x12H\n" +
-	"\flink_session\x18\x01 \x01(\v2%.millwright.connection.v1.LinkSessionR\vlinkSession\"]\n" +
+	"\flink_session\x18\x01 \x01(\v2%.millwright.connection.v1.LinkSessionR\vlinkSession\"?\n" +
+	"\x15GetLinkSessionRequest\x12&\n" +
+	"\flink_session\x18\x01 \x01(\tB\x03\xe0A\x02R\vlinkSession\"b\n" +
+	"\x16GetLinkSessionResponse\x12H\n" +
+	"\flink_session\x18\x01 \x01(\v2%.millwright.connection.v1.LinkSessionR\vlinkSession\"\x8e\x01\n" +
+	"\x19ConnectLinkSessionRequest\x12&\n" +
+	"\flink_session\x18\x01 \x01(\tB\x03\xe0A\x02R\vlinkSession\x12I\n" +
+	"\n" +
+	"connection\x18\x02 \x01(\v2$.millwright.connection.v1.ConnectionB\x03\xe0A\x02R\n" +
+	"connection\"\x87\x01\n" +
+	"\x1aConnectLinkSessionResponse\x12H\n" +
+	"\flink_session\x18\x01 \x01(\v2%.millwright.connection.v1.LinkSessionR\vlinkSession\x12\x1f\n" +
+	"\vredirect_to\x18\x02 \x01(\tR\n" +
+	"redirectTo\"]\n" +
 	"\x1aExchangeLinkSessionRequest\x12&\n" +
 	"\flink_session\x18\x01 \x01(\tB\x03\xe0A\x02R\vlinkSession\x12\x17\n" +
 	"\x04code\x18\x02 \x01(\tB\x03\xe0A\x02R\x04code\"y\n" +
@@ -2244,7 +2473,7 @@ const file_millwright_connection_v1_connection_service_proto_rawDesc = "" +
 	"\n" +
 	"connection\x18\x01 \x01(\v2$.millwright.connection.v1.ConnectionR\n" +
 	"connection\x12\x14\n" +
-	"\x05token\x18\x02 \x01(\tR\x05token2\xa7\x1b\n" +
+	"\x05token\x18\x02 \x01(\tR\x05token2\xfc\x1d\n" +
 	"\x11ConnectionService\x12|\n" +
 	"\n" +
 	"GetAccount\x12+.millwright.connection.v1.GetAccountRequest\x1a,.millwright.connection.v1.GetAccountResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\v/v1/account\x12\x9e\x01\n" +
@@ -2269,7 +2498,9 @@ const file_millwright_connection_v1_connection_service_proto_rawDesc = "" +
 	"\x15DeleteWebhookEndpoint\x126.millwright.connection.v1.DeleteWebhookEndpointRequest\x1a7.millwright.connection.v1.DeleteWebhookEndpointResponse\"/\x82\xd3\xe4\x93\x02)*'/v1/webhookEndpoints/{webhook_endpoint}\x12\xc4\x01\n" +
 	"\x15ListWebhookDeliveries\x126.millwright.connection.v1.ListWebhookDeliveriesRequest\x1a7.millwright.connection.v1.ListWebhookDeliveriesResponse\":\x82\xd3\xe4\x93\x024\x122/v1/webhookEndpoints/{webhook_endpoint}/deliveries\x12\xd5\x01\n" +
 	"\x14RetryWebhookDelivery\x125.millwright.connection.v1.RetryWebhookDeliveryRequest\x1a6.millwright.connection.v1.RetryWebhookDeliveryResponse\"N\x82\xd3\xe4\x93\x02H:\x01*\"C/v1/webhookEndpoints/{webhook_endpoint}/deliveries/{delivery}:retry\x12\xa4\x01\n" +
-	"\x11CreateLinkSession\x122.millwright.connection.v1.CreateLinkSessionRequest\x1a3.millwright.connection.v1.CreateLinkSessionResponse\"&\x82\xd3\xe4\x93\x02 :\flink_session\"\x10/v1/linkSessions\x12\xb7\x01\n" +
+	"\x11CreateLinkSession\x122.millwright.connection.v1.CreateLinkSessionRequest\x1a3.millwright.connection.v1.CreateLinkSessionResponse\"&\x82\xd3\xe4\x93\x02 :\flink_session\"\x10/v1/linkSessions\x12\x9c\x01\n" +
+	"\x0eGetLinkSession\x12/.millwright.connection.v1.GetLinkSessionRequest\x1a0.millwright.connection.v1.GetLinkSessionResponse\"'\x82\xd3\xe4\x93\x02!\x12\x1f/v1/linkSessions/{link_session}\x12\xb3\x01\n" +
+	"\x12ConnectLinkSession\x123.millwright.connection.v1.ConnectLinkSessionRequest\x1a4.millwright.connection.v1.ConnectLinkSessionResponse\"2\x82\xd3\xe4\x93\x02,:\x01*\"'/v1/linkSessions/{link_session}:connect\x12\xb7\x01\n" +
 	"\x13ExchangeLinkSession\x124.millwright.connection.v1.ExchangeLinkSessionRequest\x1a5.millwright.connection.v1.ExchangeLinkSessionResponse\"3\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/linkSessions/{link_session}:exchangeBSZQgithub.com/millwright-dev/millwright/gen/go/millwright/connection/v1;connectionv1b\x06proto3"
 
 var (
@@ -2284,7 +2515,7 @@ func file_millwright_connection_v1_connection_service_proto_rawDescGZIP() []byte
 	return file_millwright_connection_v1_connection_service_proto_rawDescData
 }
 
-var file_millwright_connection_v1_connection_service_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
+var file_millwright_connection_v1_connection_service_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
 var file_millwright_connection_v1_connection_service_proto_goTypes = []any{
 	(*GetAccountRequest)(nil),             // 0: millwright.connection.v1.GetAccountRequest
 	(*GetAccountResponse)(nil),            // 1: millwright.connection.v1.GetAccountResponse
@@ -2324,93 +2555,104 @@ var file_millwright_connection_v1_connection_service_proto_goTypes = []any{
 	(*RetryWebhookDeliveryResponse)(nil),  // 35: millwright.connection.v1.RetryWebhookDeliveryResponse
 	(*CreateLinkSessionRequest)(nil),      // 36: millwright.connection.v1.CreateLinkSessionRequest
 	(*CreateLinkSessionResponse)(nil),     // 37: millwright.connection.v1.CreateLinkSessionResponse
-	(*ExchangeLinkSessionRequest)(nil),    // 38: millwright.connection.v1.ExchangeLinkSessionRequest
-	(*ExchangeLinkSessionResponse)(nil),   // 39: millwright.connection.v1.ExchangeLinkSessionResponse
-	nil,                                   // 40: millwright.connection.v1.ReconnectConnectionRequest.CredentialsEntry
-	(*Account)(nil),                       // 41: millwright.connection.v1.Account
-	(*Connection)(nil),                    // 42: millwright.connection.v1.Connection
-	(Connection_Status)(0),                // 43: millwright.connection.v1.Connection.Status
-	(*fieldmaskpb.FieldMask)(nil),         // 44: google.protobuf.FieldMask
-	(*Event)(nil),                         // 45: millwright.connection.v1.Event
-	(*RequestLogEntry)(nil),               // 46: millwright.connection.v1.RequestLogEntry
-	(*WebhookEndpoint)(nil),               // 47: millwright.connection.v1.WebhookEndpoint
-	(*WebhookDelivery)(nil),               // 48: millwright.connection.v1.WebhookDelivery
-	(*LinkSession)(nil),                   // 49: millwright.connection.v1.LinkSession
+	(*GetLinkSessionRequest)(nil),         // 38: millwright.connection.v1.GetLinkSessionRequest
+	(*GetLinkSessionResponse)(nil),        // 39: millwright.connection.v1.GetLinkSessionResponse
+	(*ConnectLinkSessionRequest)(nil),     // 40: millwright.connection.v1.ConnectLinkSessionRequest
+	(*ConnectLinkSessionResponse)(nil),    // 41: millwright.connection.v1.ConnectLinkSessionResponse
+	(*ExchangeLinkSessionRequest)(nil),    // 42: millwright.connection.v1.ExchangeLinkSessionRequest
+	(*ExchangeLinkSessionResponse)(nil),   // 43: millwright.connection.v1.ExchangeLinkSessionResponse
+	nil,                                   // 44: millwright.connection.v1.ReconnectConnectionRequest.CredentialsEntry
+	(*Account)(nil),                       // 45: millwright.connection.v1.Account
+	(*Connection)(nil),                    // 46: millwright.connection.v1.Connection
+	(Connection_Status)(0),                // 47: millwright.connection.v1.Connection.Status
+	(*fieldmaskpb.FieldMask)(nil),         // 48: google.protobuf.FieldMask
+	(*Event)(nil),                         // 49: millwright.connection.v1.Event
+	(*RequestLogEntry)(nil),               // 50: millwright.connection.v1.RequestLogEntry
+	(*WebhookEndpoint)(nil),               // 51: millwright.connection.v1.WebhookEndpoint
+	(*WebhookDelivery)(nil),               // 52: millwright.connection.v1.WebhookDelivery
+	(*LinkSession)(nil),                   // 53: millwright.connection.v1.LinkSession
 }
 var file_millwright_connection_v1_connection_service_proto_depIdxs = []int32{
-	41, // 0: millwright.connection.v1.GetAccountResponse.account:type_name -> millwright.connection.v1.Account
-	42, // 1: millwright.connection.v1.CreateConnectionRequest.connection:type_name -> millwright.connection.v1.Connection
-	42, // 2: millwright.connection.v1.CreateConnectionResponse.connection:type_name -> millwright.connection.v1.Connection
-	42, // 3: millwright.connection.v1.GetConnectionResponse.connection:type_name -> millwright.connection.v1.Connection
-	43, // 4: millwright.connection.v1.ListConnectionsRequest.status:type_name -> millwright.connection.v1.Connection.Status
-	42, // 5: millwright.connection.v1.ListConnectionsResponse.connections:type_name -> millwright.connection.v1.Connection
-	42, // 6: millwright.connection.v1.UpdateConnectionRequest.connection:type_name -> millwright.connection.v1.Connection
-	44, // 7: millwright.connection.v1.UpdateConnectionRequest.update_mask:type_name -> google.protobuf.FieldMask
-	42, // 8: millwright.connection.v1.UpdateConnectionResponse.connection:type_name -> millwright.connection.v1.Connection
-	42, // 9: millwright.connection.v1.DeleteConnectionResponse.connection:type_name -> millwright.connection.v1.Connection
-	42, // 10: millwright.connection.v1.DisconnectConnectionResponse.connection:type_name -> millwright.connection.v1.Connection
-	40, // 11: millwright.connection.v1.ReconnectConnectionRequest.credentials:type_name -> millwright.connection.v1.ReconnectConnectionRequest.CredentialsEntry
-	42, // 12: millwright.connection.v1.ReconnectConnectionResponse.connection:type_name -> millwright.connection.v1.Connection
-	42, // 13: millwright.connection.v1.RotateConnectionTokenResponse.connection:type_name -> millwright.connection.v1.Connection
-	45, // 14: millwright.connection.v1.ListEventsResponse.events:type_name -> millwright.connection.v1.Event
-	46, // 15: millwright.connection.v1.GetRequestLogEntryResponse.request_log_entry:type_name -> millwright.connection.v1.RequestLogEntry
-	47, // 16: millwright.connection.v1.CreateWebhookEndpointRequest.webhook_endpoint:type_name -> millwright.connection.v1.WebhookEndpoint
-	47, // 17: millwright.connection.v1.CreateWebhookEndpointResponse.webhook_endpoint:type_name -> millwright.connection.v1.WebhookEndpoint
-	47, // 18: millwright.connection.v1.GetWebhookEndpointResponse.webhook_endpoint:type_name -> millwright.connection.v1.WebhookEndpoint
-	47, // 19: millwright.connection.v1.ListWebhookEndpointsResponse.webhook_endpoints:type_name -> millwright.connection.v1.WebhookEndpoint
-	47, // 20: millwright.connection.v1.UpdateWebhookEndpointRequest.webhook_endpoint:type_name -> millwright.connection.v1.WebhookEndpoint
-	44, // 21: millwright.connection.v1.UpdateWebhookEndpointRequest.update_mask:type_name -> google.protobuf.FieldMask
-	47, // 22: millwright.connection.v1.UpdateWebhookEndpointResponse.webhook_endpoint:type_name -> millwright.connection.v1.WebhookEndpoint
-	48, // 23: millwright.connection.v1.ListWebhookDeliveriesResponse.webhook_deliveries:type_name -> millwright.connection.v1.WebhookDelivery
-	48, // 24: millwright.connection.v1.RetryWebhookDeliveryResponse.webhook_delivery:type_name -> millwright.connection.v1.WebhookDelivery
-	49, // 25: millwright.connection.v1.CreateLinkSessionRequest.link_session:type_name -> millwright.connection.v1.LinkSession
-	49, // 26: millwright.connection.v1.CreateLinkSessionResponse.link_session:type_name -> millwright.connection.v1.LinkSession
-	42, // 27: millwright.connection.v1.ExchangeLinkSessionResponse.connection:type_name -> millwright.connection.v1.Connection
-	0,  // 28: millwright.connection.v1.ConnectionService.GetAccount:input_type -> millwright.connection.v1.GetAccountRequest
-	2,  // 29: millwright.connection.v1.ConnectionService.CreateConnection:input_type -> millwright.connection.v1.CreateConnectionRequest
-	4,  // 30: millwright.connection.v1.ConnectionService.GetConnection:input_type -> millwright.connection.v1.GetConnectionRequest
-	6,  // 31: millwright.connection.v1.ConnectionService.ListConnections:input_type -> millwright.connection.v1.ListConnectionsRequest
-	8,  // 32: millwright.connection.v1.ConnectionService.UpdateConnection:input_type -> millwright.connection.v1.UpdateConnectionRequest
-	10, // 33: millwright.connection.v1.ConnectionService.DeleteConnection:input_type -> millwright.connection.v1.DeleteConnectionRequest
-	12, // 34: millwright.connection.v1.ConnectionService.DisconnectConnection:input_type -> millwright.connection.v1.DisconnectConnectionRequest
-	14, // 35: millwright.connection.v1.ConnectionService.ReconnectConnection:input_type -> millwright.connection.v1.ReconnectConnectionRequest
-	16, // 36: millwright.connection.v1.ConnectionService.RotateConnectionToken:input_type -> millwright.connection.v1.RotateConnectionTokenRequest
-	18, // 37: millwright.connection.v1.ConnectionService.ListEvents:input_type -> millwright.connection.v1.ListEventsRequest
-	20, // 38: millwright.connection.v1.ConnectionService.GetRequestLogEntry:input_type -> millwright.connection.v1.GetRequestLogEntryRequest
-	22, // 39: millwright.connection.v1.ConnectionService.CreateWebhookEndpoint:input_type -> millwright.connection.v1.CreateWebhookEndpointRequest
-	24, // 40: millwright.connection.v1.ConnectionService.GetWebhookEndpoint:input_type -> millwright.connection.v1.GetWebhookEndpointRequest
-	26, // 41: millwright.connection.v1.ConnectionService.ListWebhookEndpoints:input_type -> millwright.connection.v1.ListWebhookEndpointsRequest
-	28, // 42: millwright.connection.v1.ConnectionService.UpdateWebhookEndpoint:input_type -> millwright.connection.v1.UpdateWebhookEndpointRequest
-	30, // 43: millwright.connection.v1.ConnectionService.DeleteWebhookEndpoint:input_type -> millwright.connection.v1.DeleteWebhookEndpointRequest
-	32, // 44: millwright.connection.v1.ConnectionService.ListWebhookDeliveries:input_type -> millwright.connection.v1.ListWebhookDeliveriesRequest
-	34, // 45: millwright.connection.v1.ConnectionService.RetryWebhookDelivery:input_type -> millwright.connection.v1.RetryWebhookDeliveryRequest
-	36, // 46: millwright.connection.v1.ConnectionService.CreateLinkSession:input_type -> millwright.connection.v1.CreateLinkSessionRequest
-	38, // 47: millwright.connection.v1.ConnectionService.ExchangeLinkSession:input_type -> millwright.connection.v1.ExchangeLinkSessionRequest
-	1,  // 48: millwright.connection.v1.ConnectionService.GetAccount:output_type -> millwright.connection.v1.GetAccountResponse
-	3,  // 49: millwright.connection.v1.ConnectionService.CreateConnection:output_type -> millwright.connection.v1.CreateConnectionResponse
-	5,  // 50: millwright.connection.v1.ConnectionService.GetConnection:output_type -> millwright.connection.v1.GetConnectionResponse
-	7,  // 51: millwright.connection.v1.ConnectionService.ListConnections:output_type -> millwright.connection.v1.ListConnectionsResponse
-	9,  // 52: millwright.connection.v1.ConnectionService.UpdateConnection:output_type -> millwright.connection.v1.UpdateConnectionResponse
-	11, // 53: millwright.connection.v1.ConnectionService.DeleteConnection:output_type -> millwright.connection.v1.DeleteConnectionResponse
-	13, // 54: millwright.connection.v1.ConnectionService.DisconnectConnection:output_type -> millwright.connection.v1.DisconnectConnectionResponse
-	15, // 55: millwright.connection.v1.ConnectionService.ReconnectConnection:output_type -> millwright.connection.v1.ReconnectConnectionResponse
-	17, // 56: millwright.connection.v1.ConnectionService.RotateConnectionToken:output_type -> millwright.connection.v1.RotateConnectionTokenResponse
-	19, // 57: millwright.connection.v1.ConnectionService.ListEvents:output_type -> millwright.connection.v1.ListEventsResponse
-	21, // 58: millwright.connection.v1.ConnectionService.GetRequestLogEntry:output_type -> millwright.connection.v1.GetRequestLogEntryResponse
-	23, // 59: millwright.connection.v1.ConnectionService.CreateWebhookEndpoint:output_type -> millwright.connection.v1.CreateWebhookEndpointResponse
-	25, // 60: millwright.connection.v1.ConnectionService.GetWebhookEndpoint:output_type -> millwright.connection.v1.GetWebhookEndpointResponse
-	27, // 61: millwright.connection.v1.ConnectionService.ListWebhookEndpoints:output_type -> millwright.connection.v1.ListWebhookEndpointsResponse
-	29, // 62: millwright.connection.v1.ConnectionService.UpdateWebhookEndpoint:output_type -> millwright.connection.v1.UpdateWebhookEndpointResponse
-	31, // 63: millwright.connection.v1.ConnectionService.DeleteWebhookEndpoint:output_type -> millwright.connection.v1.DeleteWebhookEndpointResponse
-	33, // 64: millwright.connection.v1.ConnectionService.ListWebhookDeliveries:output_type -> millwright.connection.v1.ListWebhookDeliveriesResponse
-	35, // 65: millwright.connection.v1.ConnectionService.RetryWebhookDelivery:output_type -> millwright.connection.v1.RetryWebhookDeliveryResponse
-	37, // 66: millwright.connection.v1.ConnectionService.CreateLinkSession:output_type -> millwright.connection.v1.CreateLinkSessionResponse
-	39, // 67: millwright.connection.v1.ConnectionService.ExchangeLinkSession:output_type -> millwright.connection.v1.ExchangeLinkSessionResponse
-	48, // [48:68] is the sub-list for method output_type
-	28, // [28:48] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	45, // 0: millwright.connection.v1.GetAccountResponse.account:type_name -> millwright.connection.v1.Account
+	46, // 1: millwright.connection.v1.CreateConnectionRequest.connection:type_name -> millwright.connection.v1.Connection
+	46, // 2: millwright.connection.v1.CreateConnectionResponse.connection:type_name -> millwright.connection.v1.Connection
+	46, // 3: millwright.connection.v1.GetConnectionResponse.connection:type_name -> millwright.connection.v1.Connection
+	47, // 4: millwright.connection.v1.ListConnectionsRequest.status:type_name -> millwright.connection.v1.Connection.Status
+	46, // 5: millwright.connection.v1.ListConnectionsResponse.connections:type_name -> millwright.connection.v1.Connection
+	46, // 6: millwright.connection.v1.UpdateConnectionRequest.connection:type_name -> millwright.connection.v1.Connection
+	48, // 7: millwright.connection.v1.UpdateConnectionRequest.update_mask:type_name -> google.protobuf.FieldMask
+	46, // 8: millwright.connection.v1.UpdateConnectionResponse.connection:type_name -> millwright.connection.v1.Connection
+	46, // 9: millwright.connection.v1.DeleteConnectionResponse.connection:type_name -> millwright.connection.v1.Connection
+	46, // 10: millwright.connection.v1.DisconnectConnectionResponse.connection:type_name -> millwright.connection.v1.Connection
+	44, // 11: millwright.connection.v1.ReconnectConnectionRequest.credentials:type_name -> millwright.connection.v1.ReconnectConnectionRequest.CredentialsEntry
+	46, // 12: millwright.connection.v1.ReconnectConnectionResponse.connection:type_name -> millwright.connection.v1.Connection
+	46, // 13: millwright.connection.v1.RotateConnectionTokenResponse.connection:type_name -> millwright.connection.v1.Connection
+	49, // 14: millwright.connection.v1.ListEventsResponse.events:type_name -> millwright.connection.v1.Event
+	50, // 15: millwright.connection.v1.GetRequestLogEntryResponse.request_log_entry:type_name -> millwright.connection.v1.RequestLogEntry
+	51, // 16: millwright.connection.v1.CreateWebhookEndpointRequest.webhook_endpoint:type_name -> millwright.connection.v1.WebhookEndpoint
+	51, // 17: millwright.connection.v1.CreateWebhookEndpointResponse.webhook_endpoint:type_name -> millwright.connection.v1.WebhookEndpoint
+	51, // 18: millwright.connection.v1.GetWebhookEndpointResponse.webhook_endpoint:type_name -> millwright.connection.v1.WebhookEndpoint
+	51, // 19: millwright.connection.v1.ListWebhookEndpointsResponse.webhook_endpoints:type_name -> millwright.connection.v1.WebhookEndpoint
+	51, // 20: millwright.connection.v1.UpdateWebhookEndpointRequest.webhook_endpoint:type_name -> millwright.connection.v1.WebhookEndpoint
+	48, // 21: millwright.connection.v1.UpdateWebhookEndpointRequest.update_mask:type_name -> google.protobuf.FieldMask
+	51, // 22: millwright.connection.v1.UpdateWebhookEndpointResponse.webhook_endpoint:type_name -> millwright.connection.v1.WebhookEndpoint
+	52, // 23: millwright.connection.v1.ListWebhookDeliveriesResponse.webhook_deliveries:type_name -> millwright.connection.v1.WebhookDelivery
+	52, // 24: millwright.connection.v1.RetryWebhookDeliveryResponse.webhook_delivery:type_name -> millwright.connection.v1.WebhookDelivery
+	53, // 25: millwright.connection.v1.CreateLinkSessionRequest.link_session:type_name -> millwright.connection.v1.LinkSession
+	53, // 26: millwright.connection.v1.CreateLinkSessionResponse.link_session:type_name -> millwright.connection.v1.LinkSession
+	53, // 27: millwright.connection.v1.GetLinkSessionResponse.link_session:type_name -> millwright.connection.v1.LinkSession
+	46, // 28: millwright.connection.v1.ConnectLinkSessionRequest.connection:type_name -> millwright.connection.v1.Connection
+	53, // 29: millwright.connection.v1.ConnectLinkSessionResponse.link_session:type_name -> millwright.connection.v1.LinkSession
+	46, // 30: millwright.connection.v1.ExchangeLinkSessionResponse.connection:type_name -> millwright.connection.v1.Connection
+	0,  // 31: millwright.connection.v1.ConnectionService.GetAccount:input_type -> millwright.connection.v1.GetAccountRequest
+	2,  // 32: millwright.connection.v1.ConnectionService.CreateConnection:input_type -> millwright.connection.v1.CreateConnectionRequest
+	4,  // 33: millwright.connection.v1.ConnectionService.GetConnection:input_type -> millwright.connection.v1.GetConnectionRequest
+	6,  // 34: millwright.connection.v1.ConnectionService.ListConnections:input_type -> millwright.connection.v1.ListConnectionsRequest
+	8,  // 35: millwright.connection.v1.ConnectionService.UpdateConnection:input_type -> millwright.connection.v1.UpdateConnectionRequest
+	10, // 36: millwright.connection.v1.ConnectionService.DeleteConnection:input_type -> millwright.connection.v1.DeleteConnectionRequest
+	12, // 37: millwright.connection.v1.ConnectionService.DisconnectConnection:input_type -> millwright.connection.v1.DisconnectConnectionRequest
+	14, // 38: millwright.connection.v1.ConnectionService.ReconnectConnection:input_type -> millwright.connection.v1.ReconnectConnectionRequest
+	16, // 39: millwright.connection.v1.ConnectionService.RotateConnectionToken:input_type -> millwright.connection.v1.RotateConnectionTokenRequest
+	18, // 40: millwright.connection.v1.ConnectionService.ListEvents:input_type -> millwright.connection.v1.ListEventsRequest
+	20, // 41: millwright.connection.v1.ConnectionService.GetRequestLogEntry:input_type -> millwright.connection.v1.GetRequestLogEntryRequest
+	22, // 42: millwright.connection.v1.ConnectionService.CreateWebhookEndpoint:input_type -> millwright.connection.v1.CreateWebhookEndpointRequest
+	24, // 43: millwright.connection.v1.ConnectionService.GetWebhookEndpoint:input_type -> millwright.connection.v1.GetWebhookEndpointRequest
+	26, // 44: millwright.connection.v1.ConnectionService.ListWebhookEndpoints:input_type -> millwright.connection.v1.ListWebhookEndpointsRequest
+	28, // 45: millwright.connection.v1.ConnectionService.UpdateWebhookEndpoint:input_type -> millwright.connection.v1.UpdateWebhookEndpointRequest
+	30, // 46: millwright.connection.v1.ConnectionService.DeleteWebhookEndpoint:input_type -> millwright.connection.v1.DeleteWebhookEndpointRequest
+	32, // 47: millwright.connection.v1.ConnectionService.ListWebhookDeliveries:input_type -> millwright.connection.v1.ListWebhookDeliveriesRequest
+	34, // 48: millwright.connection.v1.ConnectionService.RetryWebhookDelivery:input_type -> millwright.connection.v1.RetryWebhookDeliveryRequest
+	36, // 49: millwright.connection.v1.ConnectionService.CreateLinkSession:input_type -> millwright.connection.v1.CreateLinkSessionRequest
+	38, // 50: millwright.connection.v1.ConnectionService.GetLinkSession:input_type -> millwright.connection.v1.GetLinkSessionRequest
+	40, // 51: millwright.connection.v1.ConnectionService.ConnectLinkSession:input_type -> millwright.connection.v1.ConnectLinkSessionRequest
+	42, // 52: millwright.connection.v1.ConnectionService.ExchangeLinkSession:input_type -> millwright.connection.v1.ExchangeLinkSessionRequest
+	1,  // 53: millwright.connection.v1.ConnectionService.GetAccount:output_type -> millwright.connection.v1.GetAccountResponse
+	3,  // 54: millwright.connection.v1.ConnectionService.CreateConnection:output_type -> millwright.connection.v1.CreateConnectionResponse
+	5,  // 55: millwright.connection.v1.ConnectionService.GetConnection:output_type -> millwright.connection.v1.GetConnectionResponse
+	7,  // 56: millwright.connection.v1.ConnectionService.ListConnections:output_type -> millwright.connection.v1.ListConnectionsResponse
+	9,  // 57: millwright.connection.v1.ConnectionService.UpdateConnection:output_type -> millwright.connection.v1.UpdateConnectionResponse
+	11, // 58: millwright.connection.v1.ConnectionService.DeleteConnection:output_type -> millwright.connection.v1.DeleteConnectionResponse
+	13, // 59: millwright.connection.v1.ConnectionService.DisconnectConnection:output_type -> millwright.connection.v1.DisconnectConnectionResponse
+	15, // 60: millwright.connection.v1.ConnectionService.ReconnectConnection:output_type -> millwright.connection.v1.ReconnectConnectionResponse
+	17, // 61: millwright.connection.v1.ConnectionService.RotateConnectionToken:output_type -> millwright.connection.v1.RotateConnectionTokenResponse
+	19, // 62: millwright.connection.v1.ConnectionService.ListEvents:output_type -> millwright.connection.v1.ListEventsResponse
+	21, // 63: millwright.connection.v1.ConnectionService.GetRequestLogEntry:output_type -> millwright.connection.v1.GetRequestLogEntryResponse
+	23, // 64: millwright.connection.v1.ConnectionService.CreateWebhookEndpoint:output_type -> millwright.connection.v1.CreateWebhookEndpointResponse
+	25, // 65: millwright.connection.v1.ConnectionService.GetWebhookEndpoint:output_type -> millwright.connection.v1.GetWebhookEndpointResponse
+	27, // 66: millwright.connection.v1.ConnectionService.ListWebhookEndpoints:output_type -> millwright.connection.v1.ListWebhookEndpointsResponse
+	29, // 67: millwright.connection.v1.ConnectionService.UpdateWebhookEndpoint:output_type -> millwright.connection.v1.UpdateWebhookEndpointResponse
+	31, // 68: millwright.connection.v1.ConnectionService.DeleteWebhookEndpoint:output_type -> millwright.connection.v1.DeleteWebhookEndpointResponse
+	33, // 69: millwright.connection.v1.ConnectionService.ListWebhookDeliveries:output_type -> millwright.connection.v1.ListWebhookDeliveriesResponse
+	35, // 70: millwright.connection.v1.ConnectionService.RetryWebhookDelivery:output_type -> millwright.connection.v1.RetryWebhookDeliveryResponse
+	37, // 71: millwright.connection.v1.ConnectionService.CreateLinkSession:output_type -> millwright.connection.v1.CreateLinkSessionResponse
+	39, // 72: millwright.connection.v1.ConnectionService.GetLinkSession:output_type -> millwright.connection.v1.GetLinkSessionResponse
+	41, // 73: millwright.connection.v1.ConnectionService.ConnectLinkSession:output_type -> millwright.connection.v1.ConnectLinkSessionResponse
+	43, // 74: millwright.connection.v1.ConnectionService.ExchangeLinkSession:output_type -> millwright.connection.v1.ExchangeLinkSessionResponse
+	53, // [53:75] is the sub-list for method output_type
+	31, // [31:53] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_millwright_connection_v1_connection_service_proto_init() }
@@ -2430,7 +2672,7 @@ func file_millwright_connection_v1_connection_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_millwright_connection_v1_connection_service_proto_rawDesc), len(file_millwright_connection_v1_connection_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   41,
+			NumMessages:   45,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

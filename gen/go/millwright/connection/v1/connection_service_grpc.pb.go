@@ -38,6 +38,8 @@ const (
 	ConnectionService_ListWebhookDeliveries_FullMethodName = "/millwright.connection.v1.ConnectionService/ListWebhookDeliveries"
 	ConnectionService_RetryWebhookDelivery_FullMethodName  = "/millwright.connection.v1.ConnectionService/RetryWebhookDelivery"
 	ConnectionService_CreateLinkSession_FullMethodName     = "/millwright.connection.v1.ConnectionService/CreateLinkSession"
+	ConnectionService_GetLinkSession_FullMethodName        = "/millwright.connection.v1.ConnectionService/GetLinkSession"
+	ConnectionService_ConnectLinkSession_FullMethodName    = "/millwright.connection.v1.ConnectionService/ConnectLinkSession"
 	ConnectionService_ExchangeLinkSession_FullMethodName   = "/millwright.connection.v1.ConnectionService/ExchangeLinkSession"
 )
 
@@ -90,6 +92,15 @@ type ConnectionServiceClient interface {
 	RetryWebhookDelivery(ctx context.Context, in *RetryWebhookDeliveryRequest, opts ...grpc.CallOption) (*RetryWebhookDeliveryResponse, error)
 	// Creates a link session and returns its one-time URL.
 	CreateLinkSession(ctx context.Context, in *CreateLinkSessionRequest, opts ...grpc.CallOption) (*CreateLinkSessionResponse, error)
+	// Returns a link session, to its account or to the Link page (with the
+	// session's secret).
+	GetLinkSession(ctx context.Context, in *GetLinkSessionRequest, opts ...grpc.CallOption) (*GetLinkSessionResponse, error)
+	// Connects a system for the Link page (with the session's secret): checks
+	// the fields, the credits and the system as CreateConnection does, then
+	// returns where to send the customer, with a one-time code. The
+	// connection's token is not returned: the account gets it by exchanging
+	// the code.
+	ConnectLinkSession(ctx context.Context, in *ConnectLinkSessionRequest, opts ...grpc.CallOption) (*ConnectLinkSessionResponse, error)
 	// Exchanges the one-time code the Link page gave the redirect URL for the
 	// connection and its token.
 	ExchangeLinkSession(ctx context.Context, in *ExchangeLinkSessionRequest, opts ...grpc.CallOption) (*ExchangeLinkSessionResponse, error)
@@ -293,6 +304,26 @@ func (c *connectionServiceClient) CreateLinkSession(ctx context.Context, in *Cre
 	return out, nil
 }
 
+func (c *connectionServiceClient) GetLinkSession(ctx context.Context, in *GetLinkSessionRequest, opts ...grpc.CallOption) (*GetLinkSessionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetLinkSessionResponse)
+	err := c.cc.Invoke(ctx, ConnectionService_GetLinkSession_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *connectionServiceClient) ConnectLinkSession(ctx context.Context, in *ConnectLinkSessionRequest, opts ...grpc.CallOption) (*ConnectLinkSessionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ConnectLinkSessionResponse)
+	err := c.cc.Invoke(ctx, ConnectionService_ConnectLinkSession_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *connectionServiceClient) ExchangeLinkSession(ctx context.Context, in *ExchangeLinkSessionRequest, opts ...grpc.CallOption) (*ExchangeLinkSessionResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ExchangeLinkSessionResponse)
@@ -352,6 +383,15 @@ type ConnectionServiceServer interface {
 	RetryWebhookDelivery(context.Context, *RetryWebhookDeliveryRequest) (*RetryWebhookDeliveryResponse, error)
 	// Creates a link session and returns its one-time URL.
 	CreateLinkSession(context.Context, *CreateLinkSessionRequest) (*CreateLinkSessionResponse, error)
+	// Returns a link session, to its account or to the Link page (with the
+	// session's secret).
+	GetLinkSession(context.Context, *GetLinkSessionRequest) (*GetLinkSessionResponse, error)
+	// Connects a system for the Link page (with the session's secret): checks
+	// the fields, the credits and the system as CreateConnection does, then
+	// returns where to send the customer, with a one-time code. The
+	// connection's token is not returned: the account gets it by exchanging
+	// the code.
+	ConnectLinkSession(context.Context, *ConnectLinkSessionRequest) (*ConnectLinkSessionResponse, error)
 	// Exchanges the one-time code the Link page gave the redirect URL for the
 	// connection and its token.
 	ExchangeLinkSession(context.Context, *ExchangeLinkSessionRequest) (*ExchangeLinkSessionResponse, error)
@@ -421,6 +461,12 @@ func (UnimplementedConnectionServiceServer) RetryWebhookDelivery(context.Context
 }
 func (UnimplementedConnectionServiceServer) CreateLinkSession(context.Context, *CreateLinkSessionRequest) (*CreateLinkSessionResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateLinkSession not implemented")
+}
+func (UnimplementedConnectionServiceServer) GetLinkSession(context.Context, *GetLinkSessionRequest) (*GetLinkSessionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetLinkSession not implemented")
+}
+func (UnimplementedConnectionServiceServer) ConnectLinkSession(context.Context, *ConnectLinkSessionRequest) (*ConnectLinkSessionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ConnectLinkSession not implemented")
 }
 func (UnimplementedConnectionServiceServer) ExchangeLinkSession(context.Context, *ExchangeLinkSessionRequest) (*ExchangeLinkSessionResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ExchangeLinkSession not implemented")
@@ -788,6 +834,42 @@ func _ConnectionService_CreateLinkSession_Handler(srv interface{}, ctx context.C
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ConnectionService_GetLinkSession_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetLinkSessionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConnectionServiceServer).GetLinkSession(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ConnectionService_GetLinkSession_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConnectionServiceServer).GetLinkSession(ctx, req.(*GetLinkSessionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ConnectionService_ConnectLinkSession_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ConnectLinkSessionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConnectionServiceServer).ConnectLinkSession(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ConnectionService_ConnectLinkSession_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConnectionServiceServer).ConnectLinkSession(ctx, req.(*ConnectLinkSessionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _ConnectionService_ExchangeLinkSession_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ExchangeLinkSessionRequest)
 	if err := dec(in); err != nil {
@@ -888,6 +970,14 @@ var ConnectionService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CreateLinkSession",
 			Handler:    _ConnectionService_CreateLinkSession_Handler,
+		},
+		{
+			MethodName: "GetLinkSession",
+			Handler:    _ConnectionService_GetLinkSession_Handler,
+		},
+		{
+			MethodName: "ConnectLinkSession",
+			Handler:    _ConnectionService_ConnectLinkSession_Handler,
 		},
 		{
 			MethodName: "ExchangeLinkSession",

@@ -23,6 +23,67 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// Where a session is in its life.
+type LinkSession_State int32
+
+const (
+	// Not used.
+	LinkSession_STATE_UNSPECIFIED LinkSession_State = 0
+	// The customer may open the page and connect a system.
+	LinkSession_OPEN LinkSession_State = 1
+	// The customer connected a system; the code awaits its exchange.
+	LinkSession_CONNECTED LinkSession_State = 2
+	// The code was exchanged: the session is used up.
+	LinkSession_EXCHANGED LinkSession_State = 3
+	// The session expired before it was used up.
+	LinkSession_EXPIRED LinkSession_State = 4
+)
+
+// Enum value maps for LinkSession_State.
+var (
+	LinkSession_State_name = map[int32]string{
+		0: "STATE_UNSPECIFIED",
+		1: "OPEN",
+		2: "CONNECTED",
+		3: "EXCHANGED",
+		4: "EXPIRED",
+	}
+	LinkSession_State_value = map[string]int32{
+		"STATE_UNSPECIFIED": 0,
+		"OPEN":              1,
+		"CONNECTED":         2,
+		"EXCHANGED":         3,
+		"EXPIRED":           4,
+	}
+)
+
+func (x LinkSession_State) Enum() *LinkSession_State {
+	p := new(LinkSession_State)
+	*p = x
+	return p
+}
+
+func (x LinkSession_State) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (LinkSession_State) Descriptor() protoreflect.EnumDescriptor {
+	return file_millwright_connection_v1_link_session_proto_enumTypes[0].Descriptor()
+}
+
+func (LinkSession_State) Type() protoreflect.EnumType {
+	return &file_millwright_connection_v1_link_session_proto_enumTypes[0]
+}
+
+func (x LinkSession_State) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use LinkSession_State.Descriptor instead.
+func (LinkSession_State) EnumDescriptor() ([]byte, []int) {
+	return file_millwright_connection_v1_link_session_proto_rawDescGZIP(), []int{0, 0}
+}
+
 // A link session lets an end customer connect their own system on a hosted
 // page, without the account handling their credentials.
 type LinkSession struct {
@@ -37,14 +98,18 @@ type LinkSession struct {
 	AllowedSystems []string `protobuf:"bytes,4,rep,name=allowed_systems,json=allowedSystems,proto3" json:"allowed_systems,omitempty"`
 	// Where the page sends the customer, with a one-time code, once connected.
 	RedirectUrl string `protobuf:"bytes,5,opt,name=redirect_url,json=redirectUrl,proto3" json:"redirect_url,omitempty"`
-	// When the session expires.
+	// When the session expires; unset means an hour after creation, and at
+	// most 7 days ahead.
 	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
-	// The one-time URL of the hosted page, returned only at creation.
+	// The one-time URL of the hosted page, returned only at creation. It
+	// carries the session's secret, which authorises the page's calls.
 	Url string `protobuf:"bytes,7,opt,name=url,proto3" json:"url,omitempty"`
 	// The connection the customer created, once they have.
 	Connection string `protobuf:"bytes,8,opt,name=connection,proto3" json:"connection,omitempty"`
 	// When the session was created.
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// Where the session is in its life.
+	State         LinkSession_State `protobuf:"varint,10,opt,name=state,proto3,enum=millwright.connection.v1.LinkSession_State" json:"state,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -142,11 +207,18 @@ func (x *LinkSession) GetCreateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *LinkSession) GetState() LinkSession_State {
+	if x != nil {
+		return x.State
+	}
+	return LinkSession_STATE_UNSPECIFIED
+}
+
 var File_millwright_connection_v1_link_session_proto protoreflect.FileDescriptor
 
 const file_millwright_connection_v1_link_session_proto_rawDesc = "" +
 	"\n" +
-	"+millwright/connection/v1/link_session.proto\x12\x18millwright.connection.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf8\x02\n" +
+	"+millwright/connection/v1/link_session.proto\x12\x18millwright.connection.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x95\x04\n" +
 	"\vLinkSession\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\"\n" +
 	"\rend_user_name\x18\x02 \x01(\tR\vendUserName\x12$\n" +
@@ -160,7 +232,15 @@ const file_millwright_connection_v1_link_session_proto_rawDesc = "" +
 	"connection\x18\b \x01(\tB\x03\xe0A\x03R\n" +
 	"connection\x12@\n" +
 	"\vcreate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"createTimeBSZQgithub.com/millwright-dev/millwright/gen/go/millwright/connection/v1;connectionv1b\x06proto3"
+	"createTime\x12F\n" +
+	"\x05state\x18\n" +
+	" \x01(\x0e2+.millwright.connection.v1.LinkSession.StateB\x03\xe0A\x03R\x05state\"S\n" +
+	"\x05State\x12\x15\n" +
+	"\x11STATE_UNSPECIFIED\x10\x00\x12\b\n" +
+	"\x04OPEN\x10\x01\x12\r\n" +
+	"\tCONNECTED\x10\x02\x12\r\n" +
+	"\tEXCHANGED\x10\x03\x12\v\n" +
+	"\aEXPIRED\x10\x04BSZQgithub.com/millwright-dev/millwright/gen/go/millwright/connection/v1;connectionv1b\x06proto3"
 
 var (
 	file_millwright_connection_v1_link_session_proto_rawDescOnce sync.Once
@@ -174,19 +254,22 @@ func file_millwright_connection_v1_link_session_proto_rawDescGZIP() []byte {
 	return file_millwright_connection_v1_link_session_proto_rawDescData
 }
 
+var file_millwright_connection_v1_link_session_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
 var file_millwright_connection_v1_link_session_proto_msgTypes = make([]protoimpl.MessageInfo, 1)
 var file_millwright_connection_v1_link_session_proto_goTypes = []any{
-	(*LinkSession)(nil),           // 0: millwright.connection.v1.LinkSession
-	(*timestamppb.Timestamp)(nil), // 1: google.protobuf.Timestamp
+	(LinkSession_State)(0),        // 0: millwright.connection.v1.LinkSession.State
+	(*LinkSession)(nil),           // 1: millwright.connection.v1.LinkSession
+	(*timestamppb.Timestamp)(nil), // 2: google.protobuf.Timestamp
 }
 var file_millwright_connection_v1_link_session_proto_depIdxs = []int32{
-	1, // 0: millwright.connection.v1.LinkSession.expire_time:type_name -> google.protobuf.Timestamp
-	1, // 1: millwright.connection.v1.LinkSession.create_time:type_name -> google.protobuf.Timestamp
-	2, // [2:2] is the sub-list for method output_type
-	2, // [2:2] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	2, // 0: millwright.connection.v1.LinkSession.expire_time:type_name -> google.protobuf.Timestamp
+	2, // 1: millwright.connection.v1.LinkSession.create_time:type_name -> google.protobuf.Timestamp
+	0, // 2: millwright.connection.v1.LinkSession.state:type_name -> millwright.connection.v1.LinkSession.State
+	3, // [3:3] is the sub-list for method output_type
+	3, // [3:3] is the sub-list for method input_type
+	3, // [3:3] is the sub-list for extension type_name
+	3, // [3:3] is the sub-list for extension extendee
+	0, // [0:3] is the sub-list for field type_name
 }
 
 func init() { file_millwright_connection_v1_link_session_proto_init() }
@@ -199,13 +282,14 @@ func file_millwright_connection_v1_link_session_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_millwright_connection_v1_link_session_proto_rawDesc), len(file_millwright_connection_v1_link_session_proto_rawDesc)),
-			NumEnums:      0,
+			NumEnums:      1,
 			NumMessages:   1,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
 		GoTypes:           file_millwright_connection_v1_link_session_proto_goTypes,
 		DependencyIndexes: file_millwright_connection_v1_link_session_proto_depIdxs,
+		EnumInfos:         file_millwright_connection_v1_link_session_proto_enumTypes,
 		MessageInfos:      file_millwright_connection_v1_link_session_proto_msgTypes,
 	}.Build()
 	File_millwright_connection_v1_link_session_proto = out.File
