@@ -145,14 +145,29 @@ func seedTables(cfg Config) map[string]*table {
 	return tables
 }
 
+// plantName is plant k's (0-based) name.
+func plantName(k int) string {
+	name := sites[k%len(sites)].name
+	if k >= len(sites) {
+		name = fmt.Sprintf("%s %d", name, k/len(sites)+1)
+	}
+	return name
+}
+
+// locationName is location i's full name.
+func locationName(i int) string {
+	k := (i - 1) / 3
+	if (i-1)%3 == 0 {
+		return plantName(k)
+	}
+	return plantName(k) + " : " + storerooms[(i-1)%3-1]
+}
+
 // Locations: plant k is location 3k-2, its storerooms 3k-1 and 3k.
 func (a *account) location(i int) rec {
 	k := (i - 1) / 3
 	st := sites[k%len(sites)]
-	name := st.name
-	if k >= len(sites) {
-		name = fmt.Sprintf("%s %d", name, k/len(sites)+1)
-	}
+	name := plantName(k)
 	r := rec{"id": id(i), "isInactive": false, "subsidiary": subsidiary(), "includeChildren": false}
 	addr := rec{"addr1": fmt.Sprintf("%d Industrial Pkwy", 100+k), "city": st.city, "state": st.state, "zip": st.zip,
 		"country": rec{"id": st.country, "refName": st.countryName}}
@@ -178,8 +193,7 @@ func (a *account) storeroomIDs() []int {
 }
 
 func (a *account) storeroomRef(locID int) ref {
-	l := a.location(locID)
-	return ref{"location", id(locID), l["fullName"].(string)}
+	return ref{"location", id(locID), locationName(locID)}
 }
 
 func person(r *rand.Rand, i int) (first, last, email string) {
@@ -246,6 +260,14 @@ func (a *account) vendor(i int) rec {
 	}
 }
 
+// itemBasics is what a purchase order line takes from seeded item i,
+// without generating the item.
+func (a *account) itemBasics(i int) (itemID, description string, cost float64) {
+	r := gen(a.cfg.Seed, streamItem, i)
+	k := (i - 1) % len(partNames)
+	return fmt.Sprintf("P-%05d", i), partNames[k] + ", " + makers[k], float64(between(r, 150, 25000)) / 100
+}
+
 // itemActive reports whether seeded item i is active (every 37th is not).
 func itemActive(i int) bool { return i%37 != 0 }
 
@@ -253,7 +275,7 @@ func (a *account) item(i int) rec {
 	r := gen(a.cfg.Seed, streamItem, i)
 	k := (i - 1) % len(partNames)
 	mod := a.modified(i, a.cfg.Items)
-	cost := float64(between(r, 150, 25000)) / 100
+	cost := float64(between(r, 150, 25000)) / 100 // the first draw: see itemBasics
 	var rows []rec
 	for _, loc := range a.storeroomIDs() {
 		onHand := float64(between(r, 0, 60))
@@ -275,10 +297,7 @@ func (a *account) item(i int) rec {
 
 // poStatus computes a purchase order's status from its approval and lines.
 func poStatus(po rec) string {
-	switch po["approvalStatus"].(ref).ID {
-	case "1":
-		return "A"
-	case "3":
+	if po["approvalStatus"].(ref).ID == "3" {
 		return "C"
 	}
 	var qty, received, billed float64
@@ -295,6 +314,8 @@ func poStatus(po rec) string {
 	switch {
 	case !open:
 		return "H"
+	case po["approvalStatus"].(ref).ID == "1":
+		return "A"
 	case received == 0:
 		return "B"
 	case received < qty && billed > 0:
@@ -367,11 +388,10 @@ func (a *account) purchaseOrder(i int) rec {
 			"expectedReceiptDate": po["dueDate"], "location": po["location"]}
 		if a.cfg.Items > 0 && k < 2 {
 			ii := 1 + r.IntN(a.cfg.Items)
-			it := a.item(ii)
-			l["item"] = ref{"inventoryItem", it["id"].(string), it["itemId"].(string)}
+			itemID, desc, cost := a.itemBasics(ii)
+			l["item"] = ref{"inventoryItem", id(baseItem + ii), itemID}
 			l["itemType"] = rec{"id": "InvtPart", "refName": "Inventory Item"}
-			l["description"] = it["purchaseDescription"]
-			l["rate"] = it["cost"]
+			l["description"], l["rate"] = desc, cost
 		} else {
 			l["item"] = ref{"nonInventoryPurchaseItem", id(FreeTextItemID), "Miscellaneous Purchase"}
 			l["itemType"] = rec{"id": "NonInvtPart", "refName": "Non-inventory Item"}

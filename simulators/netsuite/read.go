@@ -122,7 +122,9 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, t *table) *apiErro
 	if e != nil {
 		return e
 	}
+	s.mu.Lock()
 	ids := t.match(bounds)
+	s.mu.Unlock()
 	total := len(ids)
 	page := ids[min(offset, total):min(offset+limit, total)]
 	base := baseURL(r)
@@ -178,7 +180,9 @@ func (s *Server) lookup(r *http.Request, t *table, key string) (int, rec, *apiEr
 
 // get answers GET /record/v1/{type}/{id}.
 func (s *Server) get(w http.ResponseWriter, r *http.Request, t *table, key string) *apiError {
+	s.mu.Lock()
 	_, rr, e := s.lookup(r, t, key)
+	s.mu.Unlock()
 	if e != nil {
 		return e
 	}

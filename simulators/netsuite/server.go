@@ -269,9 +269,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// route serves a request. Reads hold the lock only to find the records
+// (stored records are never changed in place: a change stores a new map),
+// writes hold it throughout.
 func (s *Server) route(w http.ResponseWriter, r *http.Request, parts []string) *apiError {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	t := s.tables[parts[0]]
 	if t == nil {
 		return &apiError{status: http.StatusNotFound, code: "INVALID_RECORD_TYPE",

@@ -103,6 +103,8 @@ func (s *Server) store(t *table, n int, old, r rec) *apiError {
 
 // create answers POST /record/v1/{type}.
 func (s *Server) create(w http.ResponseWriter, r *http.Request, t *table) *apiError {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if t.build == nil {
 		return notWritable
 	}
@@ -130,6 +132,8 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, t *table) *apiEr
 // upsert answers PUT /record/v1/{type}/eid:{external id}: it changes the
 // record with that external id, or creates it.
 func (s *Server) upsert(w http.ResponseWriter, r *http.Request, t *table, key string) *apiError {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	eid, ok := strings.CutPrefix(key, "eid:")
 	if !ok || eid == "" {
 		return &apiError{status: http.StatusBadRequest, code: "INVALID_REQUEST", url: r.URL.Path,
@@ -171,6 +175,8 @@ func (s *Server) upsert(w http.ResponseWriter, r *http.Request, t *table, key st
 
 // patch answers PATCH /record/v1/{type}/{id}.
 func (s *Server) patch(w http.ResponseWriter, r *http.Request, t *table, key string) *apiError {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	n, old, e := s.lookup(r, t, key)
 	if e != nil {
 		return e
@@ -195,6 +201,8 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request, t *table, key str
 
 // delete answers DELETE /record/v1/{type}/{id}.
 func (s *Server) delete(w http.ResponseWriter, r *http.Request, t *table, key string) *apiError {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	n, old, e := s.lookup(r, t, key)
 	if e != nil {
 		return e

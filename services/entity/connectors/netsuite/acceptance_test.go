@@ -20,10 +20,16 @@ var touches = map[string]struct {
 	typ   string
 	patch func() map[string]any
 }{
-	model.Parts:          {"inventoryItem", func() map[string]any { return map[string]any{"purchaseDescription": fmt.Sprintf("Touched %d", time.Now().UnixNano())} }},
+	model.Parts: {"inventoryItem", func() map[string]any {
+		return map[string]any{"purchaseDescription": fmt.Sprintf("Touched %d", time.Now().UnixNano())}
+	}},
 	model.PurchaseOrders: {"purchaseOrder", func() map[string]any { return map[string]any{"memo": fmt.Sprintf("Touched %d", time.Now().UnixNano())} }},
-	model.Vendors:        {"vendor", func() map[string]any { return map[string]any{"phone": fmt.Sprintf("555-%04d", time.Now().UnixNano()%10000)} }},
-	model.Users:          {"employee", func() map[string]any { return map[string]any{"title": fmt.Sprintf("Technician %d", time.Now().UnixNano()%100)} }},
+	model.Vendors: {"vendor", func() map[string]any {
+		return map[string]any{"phone": fmt.Sprintf("555-%04d", time.Now().UnixNano()%10000)}
+	}},
+	model.Users: {"employee", func() map[string]any {
+		return map[string]any{"title": fmt.Sprintf("Technician %d", time.Now().UnixNano()%100)}
+	}},
 }
 
 func init() { touches[model.InventoryLevels] = touches[model.Parts] }
@@ -83,10 +89,17 @@ func TestAcceptance(t *testing.T) {
 		},
 		NewRecord: func(t *testing.T, collection string) *connectorv1.Record {
 			col, _ := model.ByName(collection)
+			if collection == model.Vendors {
+				return col.ToRecord(&entityv1.Vendor{Name: "Allied Bearings", Code: "V-ALLIED", Email: "sales@allied.example.com",
+					Phone: "555-0142", CurrencyCode: "CAD", Active: true})
+			}
 			return col.ToRecord(newPurchaseOrder(due))
 		},
 		Invalid: func(t *testing.T, collection string) (*connectorv1.Record, string) {
 			col, _ := model.ByName(collection)
+			if collection == model.Vendors {
+				return col.ToRecord(&entityv1.Vendor{Email: "nobody@example.com", Active: true}), "Please enter value(s) for: Company Name"
+			}
 			po := newPurchaseOrder(due)
 			po.VendorId = "999999"
 			return col.ToRecord(po), "Invalid Field Value 999999 for the following field: entity"

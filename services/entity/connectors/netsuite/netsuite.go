@@ -85,7 +85,11 @@ var capabilities = []*entityv1.CollectionCapability{
 		Operations:           []op{opList, opGet, opCreate, opSetStatus, opListChanges},
 		CreateRequiredFields: []string{"vendor_id", "line_items"},
 	},
-	{Collection: model.Vendors, Operations: []op{opList, opGet, opListChanges}},
+	{
+		Collection:           model.Vendors,
+		Operations:           []op{opList, opGet, opCreate, opListChanges},
+		CreateRequiredFields: []string{"name"},
+	},
 	{Collection: model.Users, Operations: []op{opList, opGet, opListChanges}},
 }
 

@@ -60,12 +60,7 @@ func (s *session) purchaseOrderBody(po *entityv1.PurchaseOrder, a *accountInfo) 
 	body := map[string]any{"entity": reference(po.GetVendorId())}
 	cur := strings.ToUpper(po.GetCurrencyCode())
 	if cur != "" {
-		id := ""
-		for k, code := range a.Currencies {
-			if code == cur {
-				id = k
-			}
-		}
+		id := a.currencyID(cur)
 		if id == "" {
 			return nil, invalid("currency_code", "is not a currency of the NetSuite account")
 		}
@@ -138,22 +133,59 @@ func (s *session) purchaseOrderBody(po *entityv1.PurchaseOrder, a *accountInfo) 
 	return body, nil
 }
 
-// Create creates a purchase order (POST, or with an idempotency key the
-// upsert by external id described above).
+// currencyID is the internal id of an ISO currency code, or "".
+func (a *accountInfo) currencyID(code string) string {
+	for id, c := range a.Currencies {
+		if c == strings.ToUpper(code) {
+			return id
+		}
+	}
+	return ""
+}
+
+// vendorBody maps a unified vendor to NetSuite's body (NetSuite checks the
+// name: its message comes back).
+func vendorBody(v *entityv1.Vendor, a *accountInfo) (map[string]any, error) {
+	body := map[string]any{"companyName": v.GetName(), "isInactive": !v.GetActive()}
+	for k, val := range map[string]string{"entityId": v.GetCode(), "email": v.GetEmail(), "phone": v.GetPhone()} {
+		if val != "" {
+			body[k] = val
+		}
+	}
+	if code := v.GetCurrencyCode(); code != "" {
+		id := a.currencyID(code)
+		if id == "" {
+			return nil, invalid("currency_code", "is not a currency of the NetSuite account")
+		}
+		body["currency"] = reference(id)
+	}
+	return body, nil
+}
+
+// Create creates a purchase order or a vendor (POST, or with an
+// idempotency key the upsert by external id described above).
 func (c *Connector) Create(ctx context.Context, cfg connector.Config, r *connectorv1.Record, idempotencyKey string) (*connectorv1.Record, error) {
-	if r.GetCollection() != collPurchaseOrders || r.GetPurchaseOrder() == nil {
+	res, ok := c.resource(r.GetCollection(), opCreate)
+	if !ok {
 		return c.Unimplemented.Create(ctx, cfg, r, idempotencyKey)
 	}
 	s, err := c.session(cfg)
 	if err != nil {
 		return nil, err
 	}
-	res := resources[collPurchaseOrders]
 	a, err := s.account(ctx)
 	if err != nil {
 		return nil, err
 	}
-	body, err := s.purchaseOrderBody(r.GetPurchaseOrder(), a)
+	var body map[string]any
+	switch {
+	case r.GetPurchaseOrder() != nil:
+		body, err = s.purchaseOrderBody(r.GetPurchaseOrder(), a)
+	case r.GetVendor() != nil:
+		body, err = vendorBody(r.GetVendor(), a)
+	default:
+		err = invalid("record", "is not a "+res.noun)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -8,11 +8,12 @@ import (
 	"github.com/millwright-dev/millwright/services/entity/connectors/limble"
 	"github.com/millwright-dev/millwright/services/entity/connectors/maintainx"
 	"github.com/millwright-dev/millwright/services/entity/connectors/maximo"
+	"github.com/millwright-dev/millwright/services/entity/connectors/netsuite"
 )
 
 // builtinConnectors are the connectors compiled into the binary.
 func builtinConnectors() []connector.Connector {
-	return []connector.Connector{maximo.New(), maintainx.New(), limble.New()}
+	return []connector.Connector{maximo.New(), maintainx.New(), limble.New(), netsuite.New()}
 }
 
 // launchPlugins starts the external connector binaries of
