@@ -245,3 +245,35 @@ func TestConcurrencyLimit(t *testing.T) {
 		t.Errorf("5 requests at once with a limit of 2: %v, want 2 answered and 3 refused", codes)
 	}
 }
+
+// TestSeededLinks: what a seeded record says of the records it links to is
+// what those records say of themselves.
+func TestSeededLinks(t *testing.T) {
+	s := New(Config{})
+	for _, id := range s.IDs("purchaseOrder")[:20] {
+		po, _ := s.Record("purchaseOrder", id)
+		emp, _ := s.Record("employee", po["employee"].(map[string]any)["id"].(string))
+		if po["employee"].(map[string]any)["refName"] != emp["entityId"] {
+			t.Errorf("PO %s names employee %v, who is %v", id, po["employee"], emp["entityId"])
+		}
+		for _, l := range po["item"].(map[string]any)["items"].([]any) {
+			l := l.(map[string]any)
+			ref := l["item"].(map[string]any)
+			if l["itemType"].(map[string]any)["id"] != "InvtPart" {
+				continue
+			}
+			item, ok := s.Record("inventoryItem", ref["id"].(string))
+			if !ok || ref["refName"] != item["itemId"] || l["rate"] != item["cost"] || l["description"] != item["purchaseDescription"] {
+				t.Errorf("PO %s line %v does not match item %v", id, l, item["itemId"])
+			}
+		}
+		vendor, _ := s.Record("vendor", po["entity"].(map[string]any)["id"].(string))
+		if vendor["isInactive"] == true || vendor["currency"].(map[string]any)["id"] != po["currency"].(map[string]any)["id"] {
+			t.Errorf("PO %s: vendor %v", id, vendor["companyName"])
+		}
+	}
+	loc, _ := s.Record("location", "2")
+	if loc["fullName"] != "Dayton Plant : Main Stores" || loc["parent"].(map[string]any)["id"] != "1" {
+		t.Errorf("storeroom %v", loc)
+	}
+}

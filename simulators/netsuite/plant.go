@@ -201,6 +201,12 @@ func person(r *rand.Rand, i int) (first, last, email string) {
 	return first, last, fmt.Sprintf("%s.%s%d@plant.example.com", strings.ToLower(first), strings.ToLower(last), i)
 }
 
+// employeeName is seeded employee i's entityId.
+func (a *account) employeeName(i int) string {
+	first, last, _ := person(gen(a.cfg.Seed, streamEmployee, i), i)
+	return first + " " + last
+}
+
 func (a *account) employee(i int) rec {
 	r := gen(a.cfg.Seed, streamEmployee, i)
 	first, last, email := person(r, i)
@@ -212,7 +218,7 @@ func (a *account) employee(i int) rec {
 		"dateCreated": unix(mod - int64(between(r, 30, 900))*86400), "lastModifiedDate": unix(mod),
 	}
 	if i > 1 {
-		e["supervisor"] = ref{"employee", id(baseEmployee + 1), "Plant Manager"}
+		e["supervisor"] = ref{"employee", id(baseEmployee + 1), a.employeeName(1)}
 	} else {
 		e["title"] = "Plant Manager"
 	}
@@ -358,7 +364,10 @@ func (a *account) purchaseOrder(i int) rec {
 		"entity": ref{"vendor", id(baseVendor + vi), a.vendorName(vi)}, "currency": currencyRef(vendorCurrency(vi)),
 		"exchangeRate": []float64{1, 0.73, 1.08, 1.27, 0.058}[vendorCurrency(vi)-1], "subsidiary": subsidiary(),
 		"location": a.storeroomRef(loc), "memo": "Deliver to receiving dock.",
-		"employee": ref{"employee", id(baseEmployee + 1 + r.IntN(max(a.cfg.Employees, 1))), "Buyer"},
+	}
+	if a.cfg.Employees > 0 {
+		ei := 1 + r.IntN(a.cfg.Employees)
+		po["employee"] = ref{"employee", id(baseEmployee + ei), a.employeeName(ei)}
 	}
 	// Older orders are mostly done; recent ones mostly open.
 	age := float64(i) / float64(a.cfg.PurchaseOrders+1)

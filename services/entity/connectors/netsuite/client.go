@@ -138,9 +138,12 @@ func (s *session) getJSON(ctx context.Context, path string, q url.Values) (map[s
 	return decode(path, data)
 }
 
+// decode reads a JSON object, numbers kept as their text.
 func decode(path string, data []byte) (map[string]any, error) {
 	var m map[string]any
-	if err := json.Unmarshal(data, &m); err != nil || m == nil {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(&m); err != nil || m == nil {
 		return nil, apierr.New(apierr.ConnectedSystemError, "%s answered %s with JSON that is not a record", systemName, path).With("system", systemName)
 	}
 	return m, nil

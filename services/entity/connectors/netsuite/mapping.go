@@ -1,6 +1,7 @@
 package netsuite
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -22,8 +23,8 @@ func str(m map[string]any, k string) string {
 	switch v := m[k].(type) {
 	case string:
 		return v
-	case float64:
-		return decimal(v)
+	case json.Number:
+		return v.String()
 	}
 	return ""
 }
@@ -54,22 +55,63 @@ func list(m map[string]any, k string) []map[string]any {
 	return out
 }
 
-// decimal writes a number as an exact decimal (its shortest form).
-func decimal(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
-
-// quantity is a numeric field as a decimal, "" when absent.
+// quantity is a numeric field as the exact decimal NetSuite wrote, "" when
+// absent or not a plain decimal.
 func quantity(m map[string]any, k string) string {
-	if v, ok := m[k].(float64); ok {
-		return decimal(v)
+	v, ok := m[k].(json.Number)
+	switch {
+	case !ok:
+		return ""
+	case !strings.ContainsAny(string(v), "eE"):
+		return string(v)
 	}
-	return ""
+	f, err := v.Float64()
+	if err != nil {
+		return ""
+	}
+	return strconv.FormatFloat(f, 'f', -1, 64)
 }
 
 func money(currency string, m map[string]any, k string) *entityv1.Money {
-	if v, ok := m[k].(float64); ok {
-		return &entityv1.Money{CurrencyCode: currency, Amount: decimal(v)}
+	if v := quantity(m, k); v != "" {
+		return &entityv1.Money{CurrencyCode: currency, Amount: v}
 	}
 	return nil
+}
+
+// remoteData is a record as remote_data: its fields less links (transport
+// noise), numbers as JSON numbers.
+func remoteData(m map[string]any) *structpb.Struct {
+	out := &structpb.Struct{Fields: make(map[string]*structpb.Value, len(m))}
+	for k, v := range m {
+		if k != "links" {
+			out.Fields[k] = remoteValue(v)
+		}
+	}
+	return out
+}
+
+func remoteValue(v any) *structpb.Value {
+	switch x := v.(type) {
+	case map[string]any:
+		return structpb.NewStructValue(remoteData(x))
+	case []any:
+		vals := make([]*structpb.Value, len(x))
+		for i, e := range x {
+			vals[i] = remoteValue(e)
+		}
+		return structpb.NewListValue(&structpb.ListValue{Values: vals})
+	case json.Number:
+		if f, err := x.Float64(); err == nil {
+			return structpb.NewNumberValue(f)
+		}
+		return structpb.NewStringValue(x.String())
+	case string:
+		return structpb.NewStringValue(x)
+	case bool:
+		return structpb.NewBoolValue(x)
+	}
+	return structpb.NewNullValue()
 }
 
 // stamp reads a datetime (RFC 3339, UTC) or a date (YYYY-MM-DD).
@@ -96,8 +138,9 @@ func custom(m map[string]any, plain []string, refs ...string) *structpb.Struct {
 			if v != "" {
 				fields[k] = structpb.NewStringValue(v)
 			}
-		case float64:
-			fields[k] = structpb.NewNumberValue(v)
+		case json.Number:
+			f, _ := v.Float64()
+			fields[k] = structpb.NewNumberValue(f)
 		case bool:
 			fields[k] = structpb.NewBoolValue(v)
 		}
@@ -232,7 +275,7 @@ func purchaseOrderFrom(m map[string]any, a *accountInfo) *entityv1.PurchaseOrder
 			QuantityReceived: quantity(l, "quantityReceived"),
 			Total:            money(cur, l, "amount"),
 		}
-		if n, ok := l["line"].(float64); ok {
+		if n, err := strconv.ParseInt(str(l, "line"), 10, 32); err == nil {
 			line.LineNumber = int32(n)
 		}
 		if refID(l, "itemType") == "InvtPart" {
@@ -289,14 +332,14 @@ func (r *resource) toRecords(m map[string]any, a *accountInfo) []*connectorv1.Re
 		rows := list(m, "locations")
 		out := make([]*connectorv1.Record, 0, len(rows))
 		for _, row := range rows {
-			raw, _ := structpb.NewStruct(row)
+			raw := remoteData(row)
 			level := inventoryFrom(id, row, a)
 			out = append(out, &connectorv1.Record{Collection: r.collection, RemoteId: levelID(id, level.GetLocationId()),
 				RemoteUpdateTime: updated, RemoteData: raw, Data: &connectorv1.Record_InventoryLevel{InventoryLevel: level}})
 		}
 		return out
 	}
-	raw, _ := structpb.NewStruct(m)
+	raw := remoteData(m)
 	out := &connectorv1.Record{Collection: r.collection, RemoteId: id, RemoteData: raw}
 	if r.changes {
 		out.RemoteUpdateTime = updated

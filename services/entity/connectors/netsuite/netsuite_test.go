@@ -171,3 +171,25 @@ func TestPurchaseOrderStatuses(t *testing.T) {
 		t.Errorf("by name: %q", poStatusCode(byName))
 	}
 }
+
+// FuzzMapRecord maps arbitrary JSON as each record type: a record may lack,
+// mistype or nest anything, and the mapping must not fail.
+func FuzzMapRecord(f *testing.F) {
+	f.Add(`{"id":"1","status":{"id":"B"},"item":{"items":[{"line":1,"quantity":2.5,"itemType":{"id":"InvtPart"}}]}}`)
+	f.Add(`{"id":7,"locations":{"items":[{"location":"x","quantityOnHand":"3"}]},"addressBook":[1,2]}`)
+	f.Add(`{"lastModifiedDate":"not a date","currency":[],"entity":{"id":{}},"total":1e400}`)
+	a := &accountInfo{Currencies: map[string]string{"1": "USD"}, Base: "USD"}
+	f.Fuzz(func(t *testing.T, raw string) {
+		m, err := decode("fuzz", []byte(raw))
+		if err != nil {
+			return
+		}
+		for _, res := range resources {
+			for _, r := range res.toRecords(m, a) {
+				if r.GetCollection() != res.collection {
+					t.Fatalf("%s mapped to %s", res.collection, r.GetCollection())
+				}
+			}
+		}
+	})
+}

@@ -26,6 +26,12 @@ func (c *Connector) Passthrough(ctx context.Context, cfg connector.Config, req c
 	if hr.Header.Get("Prefer") == "" && strings.Contains(hr.URL.Path, "/query/v1/suiteql") {
 		hr.Header.Set("Prefer", "transient")
 	}
+	select {
+	case s.slots <- struct{}{}:
+		defer func() { <-s.slots }()
+	case <-ctx.Done():
+		return connector.PassthroughResponse{}, connector.Unreachable(systemName, ctx.Err())
+	}
 	resp, data, err := c.http.Do(withCredentials(ctx, s.creds), cfg.Connection, hr)
 	if err != nil {
 		return connector.PassthroughResponse{}, err
