@@ -17,6 +17,8 @@
 //	GET    /{type}/{id}            a record; ?expandSubResources=true
 //	                               expands its sublists and subrecords
 //	GET    /{type}/eid:{external}  a record by external id
+//	GET    /{type}/{id}/{field}    a sublist (a collection of its lines) or
+//	                               a subrecord, where unexpanded records link
 //	POST   /{type}                 create: 204 with Location
 //	PUT    /{type}/eid:{external}  upsert by external id: 204 with Location
 //	PATCH  /{type}/{id}            change the given fields: 204

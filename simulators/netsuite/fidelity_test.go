@@ -118,12 +118,12 @@ func (f *fidelity) envelope(what string, resp *http.Response, m map[string]any) 
 		check("nsResourceCollection", m)
 	case ct == mediaSingular:
 		check("nsResource", m)
-		for k, v := range m {
-			if x, ok := v.(map[string]any); ok && x["refName"] != nil && x["links"] != nil {
+		for _, v := range m {
+			switch x, _ := v.(map[string]any); {
+			case x["refName"] != nil && x["links"] != nil:
 				check("nsResource", x)
-			} else if ok && x["items"] != nil {
+			case x["items"] != nil:
 				check("nsResourceCollection", x)
-				_ = k
 			}
 		}
 	default:
@@ -160,6 +160,9 @@ func TestFidelity(t *testing.T) {
 		id := m["items"].([]any)[0].(map[string]any)["id"].(string)
 		f.do("GET", typ+"/"+id, nil, 200, true)
 		f.do("GET", typ+"/"+id+"?expandSubResources=true", nil, 200, true)
+		if sub := map[string]string{"purchaseOrder": "item", "inventoryItem": "locations", "location": "mainAddress"}[typ]; sub != "" {
+			f.do("GET", typ+"/"+id+"/"+sub, nil, 200, true)
+		}
 		f.do("GET", typ+"/999999", nil, 404, true)
 	}
 	po := map[string]any{"entity": map[string]any{"id": "20001"}, "item": map[string]any{"items": []any{

@@ -191,6 +191,32 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request, t *table, key strin
 	return nil
 }
 
+// getField answers GET /record/v1/{type}/{id}/{sublist or subrecord}, the
+// URL a record's unexpanded sublists and subrecords link to.
+func (s *Server) getField(w http.ResponseWriter, r *http.Request, t *table, key, field string) *apiError {
+	s.mu.Lock()
+	_, rr, e := s.lookup(r, t, key)
+	s.mu.Unlock()
+	if e != nil {
+		return e
+	}
+	v := rr[field]
+	sub, isRec := v.(rec)
+	_, isList := v.([]rec)
+	if _, plain := sub["refName"]; !isList && (!isRec || plain) {
+		return &apiError{status: http.StatusNotFound, code: "NONEXISTENT_FIELD", url: r.URL.Path,
+			detail: "Record '" + t.typ + "' has no sublist or subrecord '" + field + "'."}
+	}
+	rd := renderer{base: baseURL(r), expand: true}
+	self := rd.base + t.typ + "/" + rr["id"].(string)
+	media := mediaSingular
+	if isList {
+		media = mediaCollection
+	}
+	writeJSON(w, http.StatusOK, media, rd.value(self+"/"+field, v))
+	return nil
+}
+
 // The q filter: conditions on lastModifiedDate joined by AND, such as
 //
 //	lastModifiedDate ON_OR_AFTER "3/14/2026 9:05 am" AND lastModifiedDate BEFORE "3/15/2026"

@@ -283,6 +283,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, parts []string) *
 		return s.list(w, r, t)
 	case len(parts) == 1 && r.Method == http.MethodPost:
 		return s.create(w, r, t)
+	case len(parts) == 3 && r.Method == http.MethodGet:
+		return s.getField(w, r, t, parts[1], parts[2])
 	case len(parts) == 2:
 		switch r.Method {
 		case http.MethodGet:
