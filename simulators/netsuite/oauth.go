@@ -55,16 +55,29 @@ func (n *nonces) use(key string, now time.Time) bool {
 // percentEncode is RFC 5849's encoding (RFC 3986 unreserved characters
 // kept, everything else %XX in upper case).
 func percentEncode(s string) string {
-	var b strings.Builder
+	const hexDigits = "0123456789ABCDEF"
+	n := 0
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
-			b.WriteByte(c)
-			continue
+		if !unreserved(s[i]) {
+			n++
 		}
-		b.WriteString("%" + strings.ToUpper(strconv.FormatUint(uint64(c)>>4, 16)) + strings.ToUpper(strconv.FormatUint(uint64(c)&15, 16)))
 	}
-	return b.String()
+	if n == 0 {
+		return s
+	}
+	b := make([]byte, 0, len(s)+2*n)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; unreserved(c) {
+			b = append(b, c)
+		} else {
+			b = append(b, '%', hexDigits[c>>4], hexDigits[c&15])
+		}
+	}
+	return string(b)
+}
+
+func unreserved(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~'
 }
 
 // parseOAuthHeader reads `OAuth k="v", ...` into its decoded parameters.
