@@ -2,8 +2,11 @@ package netsuite
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -192,4 +195,33 @@ func FuzzMapRecord(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestRetrySignedAnew: NetSuite refuses a nonce it has seen, so a retried
+// read carries a new signature.
+func TestRetrySignedAnew(t *testing.T) {
+	var nonces []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := r.Header.Get("Authorization")
+		i := strings.Index(h, `oauth_nonce="`)
+		if i < 0 || !strings.Contains(h, `realm="123_SB1"`) || !strings.Contains(h, `oauth_signature_method="HMAC-SHA256"`) {
+			t.Errorf("Authorization %q", h)
+			return
+		}
+		nonces = append(nonces, h[i:i+20])
+		if len(nonces) == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte(`{"items":[],"count":0,"hasMore":false}`))
+	}))
+	defer srv.Close()
+	cfg := connector.Config{Connection: "c", Settings: map[string]string{"account_id": "123_SB1", "base_url": srv.URL},
+		Credentials: map[string]string{"consumer_key": "ck", "consumer_secret": "cs", "token_id": "t", "token_secret": "ts"}}
+	if err := newConnector().Check(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	if len(nonces) != 2 || nonces[0] == nonces[1] {
+		t.Errorf("attempts signed with nonces %v, want two different", nonces)
+	}
 }
