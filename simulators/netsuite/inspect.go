@@ -35,9 +35,7 @@ func (s *Server) Record(typ, key string) (map[string]any, bool) {
 			return nil, false
 		}
 	}
-	out := renderer{base: s.inspectBase(), expand: true}.record(typ, r)
-	// Round-trip through JSON, so that values are what a client decodes.
-	raw, _ := json.Marshal(out)
+	raw := renderer{base: s.inspectBase(), expand: true}.record(nil, typ, r)
 	var m map[string]any
 	_ = json.Unmarshal(raw, &m)
 	return m, true

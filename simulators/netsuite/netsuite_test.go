@@ -277,3 +277,14 @@ func TestSeededLinks(t *testing.T) {
 		t.Errorf("storeroom %v", loc)
 	}
 }
+
+func TestAppendString(t *testing.T) {
+	for in, want := range map[string]string{
+		`say "hi"\now`: `say "hi"\now`, "tab\tline\nnul\x00": "tab\tline\nnul\x00", "Müller & Söhne <€>": "Müller & Söhne <€>", "bad\xffbyte": "bad\ufffdbyte",
+	} {
+		var got string
+		if err := json.Unmarshal(appendString(nil, in), &got); err != nil || got != want {
+			t.Errorf("%q: %q %v", in, got, err)
+		}
+	}
+}

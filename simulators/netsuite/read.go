@@ -25,69 +25,6 @@ func baseURL(r *http.Request) string {
 
 func link(rel, href string) map[string]any { return map[string]any{"rel": rel, "href": href} }
 
-// renderer writes records in NetSuite's JSON shape.
-type renderer struct {
-	base   string
-	expand bool
-}
-
-// record renders a record of a type, with its self link.
-func (rd renderer) record(typ string, r rec) map[string]any {
-	self := rd.base + typ + "/" + r["id"].(string)
-	out := rd.fields(self, r)
-	out["links"] = []any{link("self", self)}
-	return out
-}
-
-func (rd renderer) fields(self string, r rec) map[string]any {
-	out := make(map[string]any, len(r)+1)
-	for k, v := range r {
-		if strings.HasPrefix(k, "_") {
-			continue
-		}
-		out[k] = rd.value(self+"/"+k, v)
-	}
-	return out
-}
-
-// value renders one field; path is its URL (for the links of sublists and
-// subrecords, which are only links unless expanded).
-func (rd renderer) value(path string, v any) any {
-	switch x := v.(type) {
-	case time.Time:
-		return x.UTC().Format(time.RFC3339)
-	case ref:
-		m := map[string]any{"id": x.ID, "refName": x.Name}
-		if x.Type != "" {
-			m["links"] = []any{link("self", rd.base+x.Type+"/"+x.ID)}
-		}
-		return m
-	case rec:
-		if _, plain := x["refName"]; plain {
-			return x // a select value such as a country or a status
-		}
-		if !rd.expand {
-			return map[string]any{"links": []any{link("self", path)}}
-		}
-		m := rd.fields(path, x)
-		m["links"] = []any{link("self", path)}
-		return m
-	case []rec:
-		if !rd.expand {
-			return map[string]any{"links": []any{link("self", path)}}
-		}
-		items := make([]any, len(x))
-		for i, l := range x {
-			m := rd.fields(path, l)
-			m["links"] = []any{}
-			items[i] = m
-		}
-		return map[string]any{"links": []any{link("self", path)}, "items": items, "totalResults": len(x),
-			"count": len(x), "hasMore": false, "offset": 0}
-	}
-	return v
-}
-
 func queryInt(q url.Values, name string, def, lo, hi int) (int, *apiError) {
 	v := q.Get(name)
 	if v == "" {
@@ -187,7 +124,7 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request, t *table, key strin
 		return e
 	}
 	rd := renderer{base: baseURL(r), expand: queryBool(r.URL.Query(), "expandSubResources")}
-	writeJSON(w, http.StatusOK, mediaSingular, rd.record(t.typ, rr))
+	writeRaw(w, mediaSingular, rd.record(make([]byte, 0, 4096), t.typ, rr))
 	return nil
 }
 
@@ -213,7 +150,7 @@ func (s *Server) getField(w http.ResponseWriter, r *http.Request, t *table, key,
 	if isList {
 		media = mediaCollection
 	}
-	writeJSON(w, http.StatusOK, media, rd.value(self+"/"+field, v))
+	writeRaw(w, media, rd.value(nil, self+"/"+field, v))
 	return nil
 }
 

@@ -203,6 +203,14 @@ func writeJSON(w http.ResponseWriter, status int, media string, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// writeRaw answers 200 with a rendered body.
+func writeRaw(w http.ResponseWriter, media string, body []byte) {
+	w.Header().Set("Content-Type", media)
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)+1))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(append(body, '\n'))
+}
+
 func writeError(w http.ResponseWriter, e *apiError) {
 	detail := map[string]any{"detail": e.detail, "o:errorCode": e.code}
 	if e.path != "" {
