@@ -8,12 +8,13 @@ import (
 	"github.com/millwright-dev/millwright/services/entity/connectors/limble"
 	"github.com/millwright-dev/millwright/services/entity/connectors/maintainx"
 	"github.com/millwright-dev/millwright/services/entity/connectors/maximo"
+	"github.com/millwright-dev/millwright/services/entity/connectors/netsuite"
 	"github.com/millwright-dev/millwright/services/entity/connectors/sap"
 )
 
 // builtinConnectors are the connectors compiled into the binary.
 func builtinConnectors() []connector.Connector {
-	return []connector.Connector{maximo.New(), maintainx.New(), limble.New(), sap.New()}
+	return []connector.Connector{maximo.New(), maintainx.New(), limble.New(), sap.New(), netsuite.New()}
 }
 
 // launchPlugins starts the external connector binaries of

@@ -14,6 +14,7 @@ import (
 	lbsim "github.com/millwright-dev/millwright/simulators/limble"
 	mxsim "github.com/millwright-dev/millwright/simulators/maintainx"
 	"github.com/millwright-dev/millwright/simulators/maximo"
+	nssim "github.com/millwright-dev/millwright/simulators/netsuite"
 	sapsim "github.com/millwright-dev/millwright/simulators/sap"
 )
 
@@ -90,6 +91,19 @@ var simulators = map[string]simulator{
 		fs.DurationVar(&cfg.Latency, "latency", cfg.Latency, "latency added to every request")
 		return func() simulated {
 			s := sapsim.New(cfg)
+			return simulated{handler: s, connection: s.Connection}
+		}
+	}},
+	"netsuite": {addr: "127.0.0.1:9603", define: func(fs *envflag.Set) func() simulated {
+		cfg := nssim.DefaultConfig()
+		fs.Int64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the generated account and its token")
+		fs.IntVar(&cfg.PurchaseOrders, "purchase-orders", cfg.PurchaseOrders, "purchase orders to seed")
+		fs.IntVar(&cfg.Items, "items", cfg.Items, "inventory items to seed")
+		fs.IntVar(&cfg.Vendors, "vendors", cfg.Vendors, "vendors to seed")
+		fs.IntVar(&cfg.Concurrency, "concurrency", cfg.Concurrency, "requests served at once before 429 (0 = 5, negative = no limit)")
+		fs.DurationVar(&cfg.Latency, "latency", cfg.Latency, "latency added to every request")
+		return func() simulated {
+			s := nssim.New(cfg)
 			return simulated{handler: s, connection: s.Connection}
 		}
 	}},
