@@ -8,8 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -18,32 +16,9 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
-)
 
-// specPath finds vendor-specs/limble/limble-api-v2.yaml beside the
-// repository: the directory holding go.work, then ../shared/vendor-specs.
-func specPath(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.work above the package: cannot find ../shared/vendor-specs")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "vendor-specs", "limble", "limble-api-v2.yaml")
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("Limble's API description is absent (%s): the fidelity test needs ../shared/vendor-specs beside the repository", p)
-	}
-	return p
-}
+	"github.com/millwright-dev/millwright/simulators/internal/vendorspecs"
+)
 
 // exceptions are where the simulator differs from the description on
 // purpose: the field (the last segment of the failing JSON pointer), and why.
@@ -85,7 +60,7 @@ type fidelity struct {
 }
 
 func newFidelity(t *testing.T, cfg Config) *fidelity {
-	path := specPath(t)
+	path := vendorspecs.Path(t, "limble", "limble-api-v2.yaml")
 	loader := openapi3.NewLoader()
 	doc, err := loader.LoadFromFile(path)
 	if err != nil {

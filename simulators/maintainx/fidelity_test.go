@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -17,27 +15,9 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
-)
 
-// specPath finds ../shared/vendor-specs/maintainx/maintainx-openapi.json
-// beside the directory holding go.work.
-func specPath(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
-			return filepath.Join(dir, "..", "shared", "vendor-specs", "maintainx", "maintainx-openapi.json")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-}
+	"github.com/millwright-dev/millwright/simulators/internal/vendorspecs"
+)
 
 // exceptions are the deliberate differences between the simulator and the
 // OpenAPI document, by "METHOD /path status" of the operation (path as the
@@ -62,10 +42,7 @@ type fidelity struct {
 
 func newFidelity(t *testing.T, cfg Config) *fidelity {
 	t.Helper()
-	p := specPath(t)
-	if _, err := os.Stat(p); p == "" || err != nil {
-		t.Skipf("the MaintainX OpenAPI document is not at %q (the shared vendor-specs folder is absent); skipping the fidelity test", p)
-	}
+	p := vendorspecs.Path(t, "maintainx", "maintainx-openapi.json")
 	loader := openapi3.NewLoader()
 	doc, err := loader.LoadFromFile(p)
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
-	"github.com/millwright-dev/millwright/simulators/internal/vendorspec"
+	"github.com/millwright-dev/millwright/simulators/internal/vendorspecs"
 )
 
 // undescribed are the record types the partial description leaves out,
@@ -38,7 +38,7 @@ type fidelity struct {
 }
 
 func newFidelity(t *testing.T) *fidelity {
-	path := vendorspec.Path(t, "netsuite", "netsuite-rest-partial.openapi.json")
+	path := vendorspecs.Path(t, "netsuite", "netsuite-rest-partial.openapi.json")
 	doc, err := openapi3.NewLoader().LoadFromFile(path)
 	if err != nil {
 		t.Fatalf("load %s: %v", path, err)
