@@ -200,6 +200,7 @@ func partFrom(m map[string]any, a *accountInfo) *entityv1.Part {
 		UnitOfMeasure: refName(m, "stockUnit"),
 		Manufacturer:  str(m, "manufacturer"),
 		UnitCost:      money(a.Base, m, "cost"),
+		Active:        m["isInactive"] != true,
 	}
 }
 

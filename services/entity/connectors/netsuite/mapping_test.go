@@ -36,7 +36,7 @@ func TestMappings(t *testing.T) {
 		{collParts, `{"id":"101","itemId":"P-00001","displayName":"Air Filter","purchaseDescription":"Air filter, Parker","manufacturer":"Parker",
 			"stockUnit":{"id":"1","refName":"Each"},"cost":12.50}`,
 			[]proto.Message{&entityv1.Part{Number: "P-00001", Name: "Air Filter", Description: "Air filter, Parker", Manufacturer: "Parker",
-				UnitOfMeasure: "Each", UnitCost: &entityv1.Money{CurrencyCode: "USD", Amount: "12.50"}}}},
+				UnitOfMeasure: "Each", UnitCost: &entityv1.Money{CurrencyCode: "USD", Amount: "12.50"}, Active: true}}},
 		{collInventory, `{"id":"101","locations":{"items":[
 			{"location":{"id":"2"},"quantityOnHand":7,"quantityCommitted":1.5,"reorderPoint":3,"preferredStockLevel":12,"averageCostMli":9.75},
 			{"location":{"id":"3"},"quantityOnHand":0}]}}`,
