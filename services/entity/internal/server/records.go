@@ -348,7 +348,9 @@ func (s *Server) announce(ctx context.Context, connection string, col *model.Col
 	add := func(typ string, rows []store.Row) {
 		for _, r := range rows {
 			data, _ := structpb.NewStruct(map[string]any{"collection": col.Name, "id": r.ID, "remote_id": r.RemoteID})
-			key := fmt.Sprintf("%s|%s|%x|%d", typ, r.ID, r.Hash, r.UpdateTime.UnixMicro())
+			// The time leads, so that a sync's keys land at the end of
+			// the events' unique index instead of at random pages of it.
+			key := fmt.Sprintf("%d|%s|%s|%x", r.UpdateTime.UnixMicro(), typ, r.ID, r.Hash)
 			events = append(events, &connectionv1.NewEvent{Type: typ, Connection: connection, Data: data, DedupeKey: key})
 		}
 	}
