@@ -200,7 +200,8 @@ const (
 		start_time = CASE WHEN start_time = 0 THEN $2 ELSE start_time END
 	WHERE id = (
 		SELECT r.id FROM sync_runs r
-		WHERE ((r.state = 'QUEUED' AND NOT EXISTS (SELECT 1 FROM sync_runs o WHERE o.connection_id = r.connection_id AND o.state = 'RUNNING'))
+		WHERE r.state IN ('QUEUED', 'RUNNING')
+		  AND ((r.state = 'QUEUED' AND NOT EXISTS (SELECT 1 FROM sync_runs o WHERE o.connection_id = r.connection_id AND o.state = 'RUNNING'))
 		    OR (r.state = 'RUNNING' AND r.lease_expires <= $2))
 		  AND NOT EXISTS (SELECT 1 FROM sync_schedules s WHERE s.connection_id = r.connection_id AND s.stopped = 1)
 		ORDER BY r.create_time, r.id
@@ -394,10 +395,13 @@ func (s *Store) Release(ctx context.Context, l Lease) error {
 }
 
 // CancelOrphans cancels queued runs of stopped connections (a run queued
-// while its connection was being stopped), and returns how many.
+// while its connection was being stopped), and returns how many. It reads
+// the active runs only (the index sync_runs_claimable), not every stopped
+// schedule nor any finished run.
 func (s *Store) CancelOrphans(ctx context.Context, now time.Time) (int64, error) {
 	res, err := s.db.ExecContext(ctx, `UPDATE sync_runs SET state = $1, end_time = $2, error = $3, error_reason = $4
-		WHERE state = 'QUEUED' AND connection_id IN (SELECT connection_id FROM sync_schedules WHERE stopped = 1)`,
+		WHERE state IN ('QUEUED', 'RUNNING') AND state = 'QUEUED'
+		  AND EXISTS (SELECT 1 FROM sync_schedules s WHERE s.connection_id = sync_runs.connection_id AND s.stopped = 1)`,
 		StateCancelled, db.Micros(now), Canceled, reasonDisconnected)
 	if err != nil {
 		return 0, err
@@ -449,4 +453,17 @@ func (s *Store) LastReportingRun(ctx context.Context, connection string) (string
 		return "", nil
 	}
 	return id, err
+}
+
+// DeleteFinishedRuns deletes up to limit runs that finished before cutoff
+// and whose notification was delivered, oldest first, and returns how many:
+// the retention of finished runs.
+func (s *Store) DeleteFinishedRuns(ctx context.Context, cutoff time.Time, limit int) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM sync_runs WHERE id IN (
+		SELECT id FROM sync_runs WHERE notify_pending = 0 AND end_time > 0 AND end_time < $1 ORDER BY end_time LIMIT $2)`,
+		db.Micros(cutoff), limit)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
