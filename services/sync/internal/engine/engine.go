@@ -90,10 +90,11 @@ const (
 	// stopMargin is how long before the caller's deadline StopConnection
 	// stops waiting.
 	stopMargin = 500 * time.Millisecond
-	// pruneEvery is how often the worker deletes runs past the retention,
-	// pruneBatch how many rows one statement deletes at most.
-	pruneEvery = time.Minute
-	pruneBatch = 1000
+	// housekeepEvery is how often the worker cancels orphaned runs and
+	// deletes runs past the retention; pruneBatch is how many rows one
+	// statement deletes at most.
+	housekeepEvery = time.Minute
+	pruneBatch     = 1000
 )
 
 // Config configures an engine.
@@ -213,9 +214,9 @@ func (e *Engine) Run(ctx context.Context) error {
 		e.schedule(ctx)
 		e.sweepNotifications(ctx)
 		e.claim(ctx, slots, &running)
-		if now := time.Now(); now.Sub(pruned) >= pruneEvery {
+		if now := time.Now(); now.Sub(pruned) >= housekeepEvery {
 			pruned = now
-			e.prune(ctx)
+			e.housekeep(ctx)
 		}
 		select {
 		case <-ctx.Done():
@@ -254,13 +255,9 @@ func (e *Engine) claim(ctx context.Context, slots chan struct{}, running *sync.W
 	}
 }
 
-// schedule turns due schedules into queued runs, and cancels runs queued
-// for connections that were stopped meanwhile.
+// schedule turns due schedules into queued runs.
 func (e *Engine) schedule(ctx context.Context) {
 	now := e.Now()
-	if _, err := e.store.CancelOrphans(ctx, now); err != nil && ctx.Err() == nil {
-		e.log.Error("sync: cancel runs of stopped connections", "error", err)
-	}
 	due, err := e.store.DueSchedules(ctx, now, 100)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -314,9 +311,14 @@ func NextSlot(connection string, now time.Time, interval time.Duration) time.Tim
 	return time.UnixMicro(t + wait).UTC()
 }
 
-// prune deletes the runs that ended more than Retention ago, a batch at a
-// time.
-func (e *Engine) prune(ctx context.Context) {
+// housekeep cancels runs queued for connections that were stopped
+// meanwhile (which a claim already skips), and deletes the runs that ended
+// more than Retention ago, a batch at a time. Both read every active run or
+// many finished ones, so they run once a minute rather than at every poll.
+func (e *Engine) housekeep(ctx context.Context) {
+	if _, err := e.store.CancelOrphans(ctx, e.Now()); err != nil && ctx.Err() == nil {
+		e.log.Error("sync: cancel runs of stopped connections", "error", err)
+	}
 	cutoff := e.Now().Add(-e.cfg.Retention)
 	for ctx.Err() == nil {
 		n, err := e.store.DeleteFinishedRuns(ctx, cutoff, pruneBatch)
