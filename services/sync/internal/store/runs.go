@@ -194,7 +194,10 @@ func (s *Store) ListRuns(ctx context.Context, connection, before string, limit i
 // take different rows, never wait on each other, and never both take one
 // row. SQLite serialises writes, so the single UPDATE ... WHERE id =
 // (SELECT ...) RETURNING is atomic as it stands. On both, the unique index
-// sync_runs_running refuses a second running run of a connection.
+// sync_runs_running refuses a second running run of a connection. The
+// term r.state IN ('QUEUED', 'RUNNING') repeats what the OR below implies:
+// SQLite does not infer it, and without it reads every run ever kept
+// instead of the partial index sync_runs_claimable.
 const (
 	claimUpdate = `UPDATE sync_runs SET state = 'RUNNING', lease_owner = $1, lease_expires = $3, attempts = attempts + 1,
 		start_time = CASE WHEN start_time = 0 THEN $2 ELSE start_time END
