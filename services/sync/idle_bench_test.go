@@ -72,7 +72,7 @@ func BenchmarkIdleConnections(b *testing.B) {
 				if _, err := d.ExecContext(ctx, `UPDATE sync_schedules SET next_run_time = next_run_time + $1`, (24 * time.Hour).Microseconds()); err != nil {
 					b.Fatal(err)
 				}
-				waitFinished(b, d, 0, time.Minute)
+				waitFinished(b, d, 0, 10*time.Minute)
 				measureIdle(b, d)
 			})
 		})
