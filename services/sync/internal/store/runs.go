@@ -281,34 +281,38 @@ func (s *Store) Checkpoint(ctx context.Context, l Lease, c Checkpoint) error {
 	}
 	defer tx.Rollback()
 	p := c.Progress
-	ok, err := one(tx.ExecContext(ctx, `UPDATE sync_runs SET lease_expires = $4, position = $5, pull_started = $6, pull_cursor = $7,
-		pull_since = $8, page_token = $9, listed = $10, seen = $11, created = $12, updated = $13, deleted = $14`+fenced+` AND state = 'RUNNING'`,
+	// RETURNING gives the run's connection, for the collection's update,
+	// without another statement.
+	var connection string
+	err = tx.QueryRowContext(ctx, `UPDATE sync_runs SET lease_expires = $4, position = $5, pull_started = $6, pull_cursor = $7,
+		pull_since = $8, page_token = $9, listed = $10, seen = $11, created = $12, updated = $13, deleted = $14`+fenced+` AND state = 'RUNNING'
+		RETURNING connection_id`,
 		l.RunID, l.Owner, l.Attempt, db.Micros(c.LeaseUntil), p.Position, boolInt(p.PullStarted), p.PullCursor,
-		db.Micros(p.PullSince), p.PageToken, boolInt(p.Listed), c.Counts.Seen, c.Counts.Created, c.Counts.Updated, c.Counts.Deleted))
+		db.Micros(p.PullSince), p.PageToken, boolInt(p.Listed), c.Counts.Seen, c.Counts.Created, c.Counts.Updated, c.Counts.Deleted).Scan(&connection)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrLeaseLost
+	}
 	if err != nil {
 		return err
 	}
-	if !ok {
-		return ErrLeaseLost
-	}
 	if u := c.Collection; u != nil {
-		var connection string
-		if err := tx.QueryRowContext(ctx, `SELECT connection_id FROM sync_runs WHERE id = $1`, l.RunID).Scan(&connection); err != nil {
-			return err
-		}
+		// One upsert sets the cursor (SetCursor), the success (Succeeded),
+		// or both; what it does not set keeps its value (or its default in
+		// a new row).
+		cursor, start := "", int64(0)
 		if u.SetCursor {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO sync_collections (connection_id, collection, cursor, history_start) VALUES ($1, $2, $3, $4)
-				ON CONFLICT (connection_id, collection) DO UPDATE SET cursor = excluded.cursor, history_start = excluded.history_start`,
-				connection, u.Collection, u.Cursor, db.Micros(u.HistoryStart)); err != nil {
-				return err
-			}
+			cursor, start = u.Cursor, db.Micros(u.HistoryStart)
 		}
-		if !u.Succeeded.IsZero() {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO sync_collections (connection_id, collection, last_success_time) VALUES ($1, $2, $3)
-				ON CONFLICT (connection_id, collection) DO UPDATE SET last_success_time = excluded.last_success_time, last_error = ''`,
-				connection, u.Collection, db.Micros(u.Succeeded)); err != nil {
-				return err
-			}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sync_collections (connection_id, collection, cursor, history_start, last_success_time)
+			VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (connection_id, collection) DO UPDATE SET
+				cursor = CASE WHEN $6 = 1 THEN excluded.cursor ELSE sync_collections.cursor END,
+				history_start = CASE WHEN $6 = 1 THEN excluded.history_start ELSE sync_collections.history_start END,
+				last_success_time = CASE WHEN $7 = 1 THEN excluded.last_success_time ELSE sync_collections.last_success_time END,
+				last_error = CASE WHEN $7 = 1 THEN '' ELSE sync_collections.last_error END`,
+			connection, u.Collection, cursor, start, db.Micros(u.Succeeded),
+			boolInt(u.SetCursor), boolInt(!u.Succeeded.IsZero())); err != nil {
+			return err
 		}
 	}
 	return tx.Commit()
