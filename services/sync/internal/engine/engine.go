@@ -209,13 +209,13 @@ func (e *Engine) Run(ctx context.Context) error {
 	slots := make(chan struct{}, e.cfg.Concurrency)
 	var running sync.WaitGroup
 	defer running.Wait()
-	var pruned time.Time
+	var housekept time.Time
 	for {
 		e.schedule(ctx)
 		e.sweepNotifications(ctx)
 		e.claim(ctx, slots, &running)
-		if now := time.Now(); now.Sub(pruned) >= housekeepEvery {
-			pruned = now
+		if now := time.Now(); now.Sub(housekept) >= housekeepEvery {
+			housekept = now
 			e.housekeep(ctx)
 		}
 		select {
