@@ -1,6 +1,7 @@
 package sync_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -41,13 +42,15 @@ func tokenOf(connection string) string { return "mw_ct_" + connection }
 // records; an incremental pull one page of 2 updated records. The last
 // page returns the cursor "<collection>@<n>", n counting complete pulls. It
 // records every call; hook, when set, runs first and may fail the call or
-// block it.
+// block it. When idle is set, incremental pulls find no change, and calls
+// are only counted (returned), not recorded.
 type fakeEntity struct {
 	entityv1.UnimplementedEntityInternalServiceServer
 
 	mu         sync.Mutex
 	pages      int
 	delay      time.Duration
+	idle       bool
 	hook       func(ctx context.Context, req *entityv1.PullChangesRequest) error
 	calls      []*entityv1.PullChangesRequest
 	returned   int // calls that returned
@@ -64,8 +67,10 @@ func pageToken(collection string, i int) string { return fmt.Sprintf("%s/p%d", c
 
 func (f *fakeEntity) PullChanges(ctx context.Context, req *entityv1.PullChangesRequest) (*entityv1.PullChangesResponse, error) {
 	f.mu.Lock()
-	f.calls = append(f.calls, proto.Clone(req).(*entityv1.PullChangesRequest))
-	hook, delay, pages := f.hook, f.delay, f.pages
+	if !f.idle {
+		f.calls = append(f.calls, proto.Clone(req).(*entityv1.PullChangesRequest))
+	}
+	hook, delay, pages, idle := f.hook, f.delay, f.pages, f.idle
 	f.mu.Unlock()
 	defer func() {
 		f.mu.Lock()
@@ -90,7 +95,10 @@ func (f *fakeEntity) PullChanges(ctx context.Context, req *entityv1.PullChangesR
 		}
 	}
 	resp := &entityv1.PullChangesResponse{Seen: 10, Created: 10}
-	if req.GetCursor() != "" {
+	switch {
+	case req.GetCursor() != "" && idle:
+		resp = &entityv1.PullChangesResponse{}
+	case req.GetCursor() != "":
 		resp = &entityv1.PullChangesResponse{Seen: 2, Updated: 2}
 	}
 	if i+1 < pages {
@@ -152,12 +160,13 @@ type fakeConnections struct {
 	disconnected map[string]bool
 	reports      []*connectionv1.ReportConnectivityRequest
 	events       []*connectionv1.NewEvent
+	dedupeKeys   map[string]bool
 	// failEvents fails that many RecordEvents calls.
 	failEvents int
 }
 
 func newFakeConnections() *fakeConnections {
-	return &fakeConnections{disconnected: map[string]bool{}}
+	return &fakeConnections{disconnected: map[string]bool{}, dedupeKeys: map[string]bool{}}
 }
 
 func (f *fakeConnections) Authenticate(_ context.Context, req *connectionv1.AuthenticateRequest) (*connectionv1.AuthenticateResponse, error) {
@@ -220,14 +229,14 @@ func (f *fakeConnections) RecordEvents(_ context.Context, req *connectionv1.Reco
 	}
 	n := 0
 	for _, e := range req.GetEvents() {
-		dup := false
-		for _, old := range f.events {
-			dup = dup || (e.GetDedupeKey() != "" && old.GetDedupeKey() == e.GetDedupeKey())
+		if k := e.GetDedupeKey(); k != "" {
+			if f.dedupeKeys[k] {
+				continue
+			}
+			f.dedupeKeys[k] = true
 		}
-		if !dup {
-			f.events = append(f.events, proto.Clone(e).(*connectionv1.NewEvent))
-			n++
-		}
+		f.events = append(f.events, proto.Clone(e).(*connectionv1.NewEvent))
+		n++
 	}
 	return &connectionv1.RecordEventsResponse{Recorded: int32(n)}, nil
 }
@@ -281,7 +290,7 @@ func (c *clock) Set(t time.Time) {
 }
 
 // serve serves registered services on a loopback port until the test ends.
-func serve(t *testing.T, register func(*grpc.Server)) string {
+func serve(t testing.TB, register func(*grpc.Server)) string {
 	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -294,7 +303,7 @@ func serve(t *testing.T, register func(*grpc.Server)) string {
 	return lis.Addr().String()
 }
 
-func dial(t *testing.T, addr, credential string) *grpc.ClientConn {
+func dial(t testing.TB, addr, credential string) *grpc.ClientConn {
 	t.Helper()
 	conn, err := grpcclient.Dial(addr, credential, grpcclient.DefaultRetry)
 	if err != nil {
@@ -320,7 +329,7 @@ type fakes struct {
 	connAddr    string
 }
 
-func newFakes(t *testing.T) *fakes {
+func newFakes(t testing.TB) *fakes {
 	f := &fakes{entity: newFakeEntity(), connections: newFakeConnections()}
 	k, err := secret.ParseKey(secret.NewKey())
 	if err != nil {
@@ -347,11 +356,13 @@ type options struct {
 	noWorker bool
 	clock    *clock
 	lease    time.Duration
+	// poll is the worker's poll interval (10 ms).
+	poll time.Duration
 	// reconcile is the reconcile interval.
 	reconcile time.Duration
 }
 
-func (f *fakes) replica(t *testing.T, d *db.DB, o options) *replica {
+func (f *fakes) replica(t testing.TB, d *db.DB, o options) *replica {
 	t.Helper()
 	internalCred := auth.InternalCredential(f.key)
 	cfg := syncsvc.Config{
@@ -361,7 +372,7 @@ func (f *fakes) replica(t *testing.T, d *db.DB, o options) *replica {
 		Connections:       connectionv1.NewConnectionInternalServiceClient(dial(t, f.connAddr, internalCred)),
 		Entities:          entityv1.NewEntityInternalServiceClient(dial(t, f.entityAddr, internalCred)),
 		ReplicaID:         o.id,
-		PollInterval:      10 * time.Millisecond,
+		PollInterval:      cmp.Or(o.poll, 10*time.Millisecond),
 		Lease:             o.lease,
 		ReconcileInterval: o.reconcile,
 		Jitter:            func(ceiling time.Duration) time.Duration { return ceiling },

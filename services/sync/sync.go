@@ -60,6 +60,9 @@ type Config struct {
 	// ReconcileInterval is how often each connection gets a FULL run that
 	// reconciles deletions (24 h).
 	ReconcileInterval time.Duration
+	// RunRetention is how long a finished run is kept after it ended (7
+	// days); older runs are deleted.
+	RunRetention time.Duration
 
 	// Now and Jitter are for tests: the clock (time.Now) and the draw of a
 	// backoff delay in [0, ceiling] (uniform).
@@ -90,6 +93,7 @@ func New(cfg Config) *Service {
 		Lease:       cfg.Lease,
 		Concurrency: cfg.Concurrency,
 		Reconcile:   cfg.ReconcileInterval,
+		Retention:   cfg.RunRetention,
 		Now:         cfg.Now,
 		Jitter:      cfg.Jitter,
 	})

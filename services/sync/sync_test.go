@@ -21,6 +21,7 @@ import (
 	"github.com/millwright-dev/millwright/services/platform/db"
 	"github.com/millwright-dev/millwright/services/platform/db/dbtest"
 	syncsvc "github.com/millwright-dev/millwright/services/sync"
+	"github.com/millwright-dev/millwright/services/sync/internal/engine"
 )
 
 var ctx = context.Background()
@@ -288,9 +289,11 @@ func TestBackoffAndRecovery(t *testing.T) {
 	}
 	recovered := clk.Now()
 	st := syncStatus(t, r, conn).GetCollections()[0]
-	if st.GetConsecutiveFailures() != 0 || st.GetBackoffUntil() != nil || !st.GetNextRunTime().AsTime().Equal(recovered.Add(15*time.Minute)) ||
+	// The normal schedule resumes: the next run is at the connection's next
+	// slot, within 15 minutes.
+	if st.GetConsecutiveFailures() != 0 || st.GetBackoffUntil() != nil || !st.GetNextRunTime().AsTime().Equal(engine.NextSlot(conn, recovered, 15*time.Minute)) ||
 		st.GetLastError() != "" || !st.GetLastSuccessTime().AsTime().Equal(recovered) {
-		t.Fatalf("status after recovery = %v; want no failures, no backoff, the next run in 15 minutes", st)
+		t.Fatalf("status after recovery = %v; want no failures, no backoff, the next run at the slot within 15 minutes", st)
 	}
 	// One more run on the normal schedule: REACHABLE was reported once.
 	clk.Set(recovered.Add(15 * time.Minute))

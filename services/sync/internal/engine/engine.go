@@ -28,7 +28,12 @@
 //     idempotent.
 //   - Scheduling. A due schedule is claimed by moving its next_run_time with
 //     a compare-and-set UPDATE, in the transaction that queues its run, and
-//     only when the connection has no QUEUED or RUNNING run.
+//     only when the connection has no QUEUED or RUNNING run. The next run
+//     time is the connection's next slot (see NextSlot), so that many
+//     connections created or due at once spread over their interval.
+//   - Retention. Finished runs are deleted Retention (7 days) after they
+//     ended; the worker's queries use indexes that hold only active runs, so
+//     the history does not slow them.
 //
 // Leases compare times from the replicas' clocks, which must agree to well
 // within a lease (30 s by default; NTP does).
@@ -56,6 +61,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"hash/fnv"
 	"log/slog"
 	mrand "math/rand/v2"
 	"os"
@@ -76,6 +82,7 @@ const (
 	DefaultLease       = 30 * time.Second
 	DefaultConcurrency = 4
 	DefaultReconcile   = 24 * time.Hour
+	DefaultRetention   = 7 * 24 * time.Hour
 	DefaultCallTimeout = 2 * time.Minute
 	// DefaultStopWait is how long StopConnection waits for the workers
 	// executing the connection's runs to stop.
@@ -83,6 +90,11 @@ const (
 	// stopMargin is how long before the caller's deadline StopConnection
 	// stops waiting.
 	stopMargin = 500 * time.Millisecond
+	// housekeepEvery is how often the worker cancels orphaned runs and
+	// deletes runs past the retention; pruneBatch is how many rows one
+	// statement deletes at most.
+	housekeepEvery = time.Minute
+	pruneBatch     = 1000
 )
 
 // Config configures an engine.
@@ -103,6 +115,8 @@ type Config struct {
 	// Reconcile is how often a connection gets a FULL run that reconciles
 	// deletions.
 	Reconcile time.Duration
+	// Retention is how long a finished run is kept after it ended.
+	Retention time.Duration
 	// CallTimeout bounds one PullChanges or ReconcileDeletions call.
 	CallTimeout time.Duration
 	// StopWait bounds how long StopConnection waits for executing runs.
@@ -134,6 +148,7 @@ func New(cfg Config) *Engine {
 	cfg.Poll = orDefault(cfg.Poll, DefaultPoll)
 	cfg.Lease = orDefault(cfg.Lease, DefaultLease)
 	cfg.Reconcile = orDefault(cfg.Reconcile, DefaultReconcile)
+	cfg.Retention = orDefault(cfg.Retention, DefaultRetention)
 	cfg.CallTimeout = orDefault(cfg.CallTimeout, DefaultCallTimeout)
 	cfg.StopWait = orDefault(cfg.StopWait, DefaultStopWait)
 	if cfg.Concurrency <= 0 {
@@ -194,10 +209,15 @@ func (e *Engine) Run(ctx context.Context) error {
 	slots := make(chan struct{}, e.cfg.Concurrency)
 	var running sync.WaitGroup
 	defer running.Wait()
+	var housekept time.Time
 	for {
 		e.schedule(ctx)
 		e.sweepNotifications(ctx)
 		e.claim(ctx, slots, &running)
+		if now := time.Now(); now.Sub(housekept) >= housekeepEvery {
+			housekept = now
+			e.housekeep(ctx)
+		}
 		select {
 		case <-ctx.Done():
 			return nil
@@ -235,13 +255,9 @@ func (e *Engine) claim(ctx context.Context, slots chan struct{}, running *sync.W
 	}
 }
 
-// schedule turns due schedules into queued runs, and cancels runs queued
-// for connections that were stopped meanwhile.
+// schedule turns due schedules into queued runs.
 func (e *Engine) schedule(ctx context.Context) {
 	now := e.Now()
-	if _, err := e.store.CancelOrphans(ctx, now); err != nil && ctx.Err() == nil {
-		e.log.Error("sync: cancel runs of stopped connections", "error", err)
-	}
 	due, err := e.store.DueSchedules(ctx, now, 100)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -267,8 +283,53 @@ func (e *Engine) schedule(ctx context.Context) {
 			Collections:  Effective(d.Settings.Collections, d.Schedule.Available),
 			CreateTime:   now,
 		}
-		if _, err := e.store.EnqueueScheduled(ctx, d.Schedule, now.Add(d.Settings.Interval), reconcile, r); err != nil && ctx.Err() == nil {
+		if _, err := e.store.EnqueueScheduled(ctx, d.Schedule, NextSlot(d.Schedule.ConnectionID, now, d.Settings.Interval), reconcile, r); err != nil && ctx.Err() == nil {
 			e.log.Error("sync: queue a scheduled run", "connection", r.ConnectionID, "error", err)
+		}
+	}
+}
+
+// NextSlot is when a connection's next scheduled run is due after now: the
+// first of its slots after now, which are every interval at a phase drawn
+// from the connection's id. The phases of many connections spread evenly
+// over the interval, so that connections created together, or all due at
+// once after an outage, do not run together again; and a connection's runs
+// stay exactly one interval apart, however late its worker queued them.
+func NextSlot(connection string, now time.Time, interval time.Duration) time.Time {
+	iv := interval.Microseconds()
+	if iv <= 0 {
+		return now
+	}
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(connection))
+	phase := int64(h.Sum64() % uint64(iv))
+	t := now.UnixMicro()
+	wait := ((phase-t)%iv + iv) % iv
+	if wait == 0 {
+		wait = iv
+	}
+	return time.UnixMicro(t + wait).UTC()
+}
+
+// housekeep cancels runs queued for connections that were stopped
+// meanwhile (which a claim already skips), and deletes the runs that ended
+// more than Retention ago, a batch at a time. Both read every active run or
+// many finished ones, so they run once a minute rather than at every poll.
+func (e *Engine) housekeep(ctx context.Context) {
+	if _, err := e.store.CancelOrphans(ctx, e.Now()); err != nil && ctx.Err() == nil {
+		e.log.Error("sync: cancel runs of stopped connections", "error", err)
+	}
+	cutoff := e.Now().Add(-e.cfg.Retention)
+	for ctx.Err() == nil {
+		n, err := e.store.DeleteFinishedRuns(ctx, cutoff, pruneBatch)
+		if err != nil {
+			if ctx.Err() == nil {
+				e.log.Error("sync: delete finished runs past the retention", "error", err)
+			}
+			return
+		}
+		if n < pruneBatch {
+			return
 		}
 	}
 }

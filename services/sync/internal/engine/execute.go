@@ -202,8 +202,15 @@ func (e *Engine) pull(ctx context.Context, x *execution) result {
 					p.PullSince = e.Now().Add(-settings.HistoryWindow)
 				}
 			}
-			if err := checkpoint(nil); err != nil {
-				return abandon(err)
+			// A pull from a cursor needs no checkpoint before its first
+			// page: until its last page commits the collection's new
+			// cursor, a resumed run starts it again from the same cursor.
+			// A pull without one commits its since first, which a resumed
+			// run must reuse.
+			if p.PullCursor == "" {
+				if err := checkpoint(nil); err != nil {
+					return abandon(err)
+				}
 			}
 		}
 		if !p.Listed {

@@ -154,3 +154,34 @@ func TestPlan(t *testing.T) {
 		t.Fatalf("after CONNECTION_DISCONNECTED: %+v", sc2)
 	}
 }
+
+func TestNextSlot(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	const interval = 15 * time.Minute
+	next := NextSlot("conn_a", now, interval)
+	if !next.After(now) || next.After(now.Add(interval)) {
+		t.Fatalf("NextSlot = %v, want within (now, now+%v]", next, interval)
+	}
+	// Queued late, at its slot, or just before it: the run after is one
+	// interval later, and the schedule does not drift.
+	for _, late := range []time.Duration{0, time.Second, 5 * time.Minute, interval - time.Microsecond} {
+		if got := NextSlot("conn_a", next.Add(late), interval); !got.Equal(next.Add(interval)) {
+			t.Errorf("queued %v after its slot: next %v, want %v", late, got, next.Add(interval))
+		}
+	}
+	if got := NextSlot("conn_a", next.Add(-time.Microsecond), interval); !got.Equal(next) {
+		t.Errorf("just before its slot: next %v, want %v", got, next)
+	}
+	// 10,000 connections due at the same moment spread over the interval:
+	// each minute gets a fifteenth of them, within 15%.
+	perMinute := map[int]int{}
+	for i := range 10000 {
+		d := NextSlot(fmt.Sprintf("conn_%d", i), now, interval).Sub(now)
+		perMinute[int(d/time.Minute)]++
+	}
+	for m := range 15 {
+		if n := perMinute[m]; n < 10000/15*85/100 || n > 10000/15*115/100 {
+			t.Errorf("minute %d: %d of 10,000 connections due, want about %d", m, n, 10000/15)
+		}
+	}
+}

@@ -194,13 +194,17 @@ func (s *Store) ListRuns(ctx context.Context, connection, before string, limit i
 // take different rows, never wait on each other, and never both take one
 // row. SQLite serialises writes, so the single UPDATE ... WHERE id =
 // (SELECT ...) RETURNING is atomic as it stands. On both, the unique index
-// sync_runs_running refuses a second running run of a connection.
+// sync_runs_running refuses a second running run of a connection. The
+// term r.state IN ('QUEUED', 'RUNNING') repeats what the OR below implies:
+// SQLite does not infer it, and without it reads every run ever kept
+// instead of the partial index sync_runs_claimable.
 const (
 	claimUpdate = `UPDATE sync_runs SET state = 'RUNNING', lease_owner = $1, lease_expires = $3, attempts = attempts + 1,
 		start_time = CASE WHEN start_time = 0 THEN $2 ELSE start_time END
 	WHERE id = (
 		SELECT r.id FROM sync_runs r
-		WHERE ((r.state = 'QUEUED' AND NOT EXISTS (SELECT 1 FROM sync_runs o WHERE o.connection_id = r.connection_id AND o.state = 'RUNNING'))
+		WHERE r.state IN ('QUEUED', 'RUNNING')
+		  AND ((r.state = 'QUEUED' AND NOT EXISTS (SELECT 1 FROM sync_runs o WHERE o.connection_id = r.connection_id AND o.state = 'RUNNING'))
 		    OR (r.state = 'RUNNING' AND r.lease_expires <= $2))
 		  AND NOT EXISTS (SELECT 1 FROM sync_schedules s WHERE s.connection_id = r.connection_id AND s.stopped = 1)
 		ORDER BY r.create_time, r.id
@@ -277,34 +281,38 @@ func (s *Store) Checkpoint(ctx context.Context, l Lease, c Checkpoint) error {
 	}
 	defer tx.Rollback()
 	p := c.Progress
-	ok, err := one(tx.ExecContext(ctx, `UPDATE sync_runs SET lease_expires = $4, position = $5, pull_started = $6, pull_cursor = $7,
-		pull_since = $8, page_token = $9, listed = $10, seen = $11, created = $12, updated = $13, deleted = $14`+fenced+` AND state = 'RUNNING'`,
+	// RETURNING gives the run's connection, for the collection's update,
+	// without another statement.
+	var connection string
+	err = tx.QueryRowContext(ctx, `UPDATE sync_runs SET lease_expires = $4, position = $5, pull_started = $6, pull_cursor = $7,
+		pull_since = $8, page_token = $9, listed = $10, seen = $11, created = $12, updated = $13, deleted = $14`+fenced+` AND state = 'RUNNING'
+		RETURNING connection_id`,
 		l.RunID, l.Owner, l.Attempt, db.Micros(c.LeaseUntil), p.Position, boolInt(p.PullStarted), p.PullCursor,
-		db.Micros(p.PullSince), p.PageToken, boolInt(p.Listed), c.Counts.Seen, c.Counts.Created, c.Counts.Updated, c.Counts.Deleted))
+		db.Micros(p.PullSince), p.PageToken, boolInt(p.Listed), c.Counts.Seen, c.Counts.Created, c.Counts.Updated, c.Counts.Deleted).Scan(&connection)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrLeaseLost
+	}
 	if err != nil {
 		return err
 	}
-	if !ok {
-		return ErrLeaseLost
-	}
 	if u := c.Collection; u != nil {
-		var connection string
-		if err := tx.QueryRowContext(ctx, `SELECT connection_id FROM sync_runs WHERE id = $1`, l.RunID).Scan(&connection); err != nil {
-			return err
-		}
+		// One upsert sets the cursor (SetCursor), the success (Succeeded),
+		// or both; what it does not set keeps its value (or its default in
+		// a new row).
+		cursor, start := "", int64(0)
 		if u.SetCursor {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO sync_collections (connection_id, collection, cursor, history_start) VALUES ($1, $2, $3, $4)
-				ON CONFLICT (connection_id, collection) DO UPDATE SET cursor = excluded.cursor, history_start = excluded.history_start`,
-				connection, u.Collection, u.Cursor, db.Micros(u.HistoryStart)); err != nil {
-				return err
-			}
+			cursor, start = u.Cursor, db.Micros(u.HistoryStart)
 		}
-		if !u.Succeeded.IsZero() {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO sync_collections (connection_id, collection, last_success_time) VALUES ($1, $2, $3)
-				ON CONFLICT (connection_id, collection) DO UPDATE SET last_success_time = excluded.last_success_time, last_error = ''`,
-				connection, u.Collection, db.Micros(u.Succeeded)); err != nil {
-				return err
-			}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sync_collections (connection_id, collection, cursor, history_start, last_success_time)
+			VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (connection_id, collection) DO UPDATE SET
+				cursor = CASE WHEN $6 = 1 THEN excluded.cursor ELSE sync_collections.cursor END,
+				history_start = CASE WHEN $6 = 1 THEN excluded.history_start ELSE sync_collections.history_start END,
+				last_success_time = CASE WHEN $7 = 1 THEN excluded.last_success_time ELSE sync_collections.last_success_time END,
+				last_error = CASE WHEN $7 = 1 THEN '' ELSE sync_collections.last_error END`,
+			connection, u.Collection, cursor, start, db.Micros(u.Succeeded),
+			boolInt(u.SetCursor), boolInt(!u.Succeeded.IsZero())); err != nil {
+			return err
 		}
 	}
 	return tx.Commit()
@@ -394,10 +402,13 @@ func (s *Store) Release(ctx context.Context, l Lease) error {
 }
 
 // CancelOrphans cancels queued runs of stopped connections (a run queued
-// while its connection was being stopped), and returns how many.
+// while its connection was being stopped), and returns how many. It reads
+// the active runs only (the index sync_runs_claimable), not every stopped
+// schedule nor any finished run.
 func (s *Store) CancelOrphans(ctx context.Context, now time.Time) (int64, error) {
 	res, err := s.db.ExecContext(ctx, `UPDATE sync_runs SET state = $1, end_time = $2, error = $3, error_reason = $4
-		WHERE state = 'QUEUED' AND connection_id IN (SELECT connection_id FROM sync_schedules WHERE stopped = 1)`,
+		WHERE state IN ('QUEUED', 'RUNNING') AND state = 'QUEUED'
+		  AND EXISTS (SELECT 1 FROM sync_schedules s WHERE s.connection_id = sync_runs.connection_id AND s.stopped = 1)`,
 		StateCancelled, db.Micros(now), Canceled, reasonDisconnected)
 	if err != nil {
 		return 0, err
@@ -449,4 +460,17 @@ func (s *Store) LastReportingRun(ctx context.Context, connection string) (string
 		return "", nil
 	}
 	return id, err
+}
+
+// DeleteFinishedRuns deletes up to limit runs that finished before cutoff
+// and whose notification was delivered, oldest first, and returns how many:
+// the retention of finished runs.
+func (s *Store) DeleteFinishedRuns(ctx context.Context, cutoff time.Time, limit int) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM sync_runs WHERE id IN (
+		SELECT id FROM sync_runs WHERE notify_pending = 0 AND end_time > 0 AND end_time < $1 ORDER BY end_time LIMIT $2)`,
+		db.Micros(cutoff), limit)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }

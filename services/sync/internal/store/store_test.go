@@ -445,6 +445,45 @@ func TestConformance(t *testing.T) {
 				t.Fatalf("orphan = %+v", got)
 			}
 		})
+
+		t.Run("retention", func(t *testing.T) {
+			must(t, s.EnsureSchedule(ctx, schedule("conn_keep", t0.Add(time.Hour)), defaults("conn_keep"), true))
+			for _, id := range []string{"run_keep1", "run_keep2", "run_keep3", "run_keep4", "run_keep5"} {
+				must(t, s.CreateRun(ctx, run(id, "conn_keep", t0.Add(-9*24*time.Hour))))
+			}
+			// run_keep1 and run_keep2 finished 8 days ago, run_keep2's notification
+			// is still pending; run_keep3 finished an hour ago; run_keep4 was
+			// cancelled 8 days ago; run_keep5 is still queued.
+			finished := func(id, state string, end time.Time, pending int) {
+				t.Helper()
+				if _, err := d.ExecContext(ctx, `UPDATE sync_runs SET state = $2, end_time = $3, notify_pending = $4 WHERE id = $1`,
+					id, state, db.Micros(end), pending); err != nil {
+					t.Fatal(err)
+				}
+			}
+			old := t0.Add(-8 * 24 * time.Hour)
+			finished("run_keep1", store.StateSucceeded, old, 0)
+			finished("run_keep2", store.StateFailed, old, 1)
+			finished("run_keep3", store.StateSucceeded, t0.Add(-time.Hour), 0)
+			finished("run_keep4", store.StateCancelled, old.Add(time.Second), 0)
+			cutoff := t0.Add(-7 * 24 * time.Hour)
+			n, err := s.DeleteFinishedRuns(ctx, cutoff, 1)
+			if err != nil || n != 1 {
+				t.Fatalf("DeleteFinishedRuns(limit 1) = %d, %v; want 1", n, err)
+			}
+			if _, err := s.GetRun(ctx, "conn_keep", "run_keep1"); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("the oldest finished run was kept: %v", err)
+			}
+			n, err = s.DeleteFinishedRuns(ctx, cutoff, 100)
+			if err != nil || n != 1 {
+				t.Fatalf("DeleteFinishedRuns = %d, %v; want 1", n, err)
+			}
+			runs, err := s.ListRuns(ctx, "conn_keep", "", 10)
+			must(t, err)
+			if got, want := runIDs(runs), []string{"run_keep5", "run_keep3", "run_keep2"}; !slices.Equal(got, want) {
+				t.Fatalf("runs after retention = %v, want %v (recent, undelivered and active runs are kept)", got, want)
+			}
+		})
 	})
 }
 
