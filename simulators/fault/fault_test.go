@@ -209,8 +209,15 @@ func TestStats(t *testing.T) {
 		t.Errorf("stats %s", body)
 	}
 	do(t, http.MethodDelete, srv.URL+"/_sim/stats", "")
-	if got := inj.Stats(); got.Total != 0 || len(got.ByRoute) != 0 {
+	if got := inj.Stats(); got.Total != 0 || len(got.ByRoute) != 0 || got.BusyMicros != 0 {
 		t.Errorf("after reset: %+v", got)
+	}
+
+	// Time spent serving counts toward busy_us, added latency included.
+	put(t, srv, `{"latency":"30ms"}`)
+	do(t, http.MethodGet, srv.URL+"/other", "")
+	if got := inj.Stats(); got.BusyMicros < 30000 {
+		t.Errorf("busy %dµs after a request delayed 30ms", got.BusyMicros)
 	}
 }
 

@@ -30,6 +30,8 @@ func (i *Injector) Wrap(next http.Handler) http.Handler {
 }
 
 func (i *Injector) serve(next http.Handler, w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	defer func() { i.addBusy(time.Since(start)) }()
 	s := i.take(i.route(r), r.Method)
 	if !sleep(r, time.Duration(s.Latency)) {
 		return

@@ -1,14 +1,21 @@
 package fault
 
-import "maps"
+import (
+	"maps"
+	"time"
+)
 
 // Stats counts the requests that reached the simulator (admin requests under
 // /_sim/ excluded), as shown on /_sim/stats.
 type Stats struct {
-	Total    int64            `json:"total"`
-	Faulted  int64            `json:"faulted"`
-	ByRoute  map[string]int64 `json:"by_route"`
-	ByMethod map[string]int64 `json:"by_method"`
+	Total   int64 `json:"total"`
+	Faulted int64 `json:"faulted"`
+	// BusyMicros is the time spent serving those requests, added latency
+	// and faults included: what a benchmark subtracts from a call's time to
+	// find its own.
+	BusyMicros int64            `json:"busy_us"`
+	ByRoute    map[string]int64 `json:"by_route"`
+	ByMethod   map[string]int64 `json:"by_method"`
 }
 
 func newStats() Stats {
@@ -28,6 +35,12 @@ func (s Stats) clone() Stats {
 	s.ByRoute = maps.Clone(s.ByRoute)
 	s.ByMethod = maps.Clone(s.ByMethod)
 	return s
+}
+
+func (i *Injector) addBusy(d time.Duration) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.stats.BusyMicros += d.Microseconds()
 }
 
 // Stats returns a copy of the request counters.

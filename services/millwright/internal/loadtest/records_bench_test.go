@@ -45,29 +45,7 @@ func BenchmarkSyncAndList(b *testing.B) {
 	call(b, hc, dev, "POST", "/v1/connections", body, &created)
 	conn := created.Connection.ID
 
-	start := time.Now()
-	var run struct {
-		SyncRuns []struct {
-			State  string
-			Counts struct{ Seen string }
-			Start  string `json:"start_time"`
-			End    string `json:"end_time"`
-		} `json:"sync_runs"`
-	}
-	for {
-		call(b, hc, dev, "GET", "/v1/connections/"+conn+"/syncRuns?page_size=1", "", &run)
-		if len(run.SyncRuns) > 0 && (run.SyncRuns[0].State == "SUCCEEDED" || run.SyncRuns[0].State == "FAILED") {
-			break
-		}
-		if time.Since(start) > 30*time.Minute {
-			b.Fatal("the first sync did not finish in 30 minutes")
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
-	r := run.SyncRuns[0]
-	if r.State != "SUCCEEDED" {
-		b.Fatalf("first sync %s", r.State)
-	}
+	r := waitFirstSync(b, hc, dev, conn)
 	seen, _ := strconv.Atoi(r.Counts.Seen)
 	t0, _ := time.Parse(time.RFC3339Nano, r.Start)
 	t1, _ := time.Parse(time.RFC3339Nano, r.End)
@@ -119,6 +97,39 @@ func BenchmarkSyncAndList(b *testing.B) {
 	last, _ := Run(ctx, Options{Workers: 1, Requests: 300}, list(token))
 	b.ReportMetric(float64(deep), "deep-page")
 	b.ReportMetric(last.Summary().P50.Seconds()/first.Summary().P50.Seconds(), "deep/first-p50")
+}
+
+// firstRun is a connection's first sync run, as syncRuns shows it.
+type firstRun struct {
+	State  string
+	Counts struct{ Seen string }
+	Start  string `json:"start_time"`
+	End    string `json:"end_time"`
+}
+
+// waitFirstSync waits until the connection's first sync run has succeeded
+// and returns it.
+func waitFirstSync(b *testing.B, hc *http.Client, dev *devProcess, conn string) firstRun {
+	b.Helper()
+	start := time.Now()
+	var run struct {
+		SyncRuns []firstRun `json:"sync_runs"`
+	}
+	for {
+		call(b, hc, dev, "GET", "/v1/connections/"+conn+"/syncRuns?page_size=1", "", &run)
+		if len(run.SyncRuns) > 0 && (run.SyncRuns[0].State == "SUCCEEDED" || run.SyncRuns[0].State == "FAILED") {
+			break
+		}
+		if time.Since(start) > 30*time.Minute {
+			b.Fatal("the first sync did not finish in 30 minutes")
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	r := run.SyncRuns[0]
+	if r.State != "SUCCEEDED" {
+		b.Fatalf("first sync %s", r.State)
+	}
+	return r
 }
 
 type simulatorLine struct {
