@@ -72,22 +72,7 @@ func firstSync(b *testing.B, n int) (*devProcess, simulatorLine, string) {
 	call(b, hc, dev, "PATCH", "/v1/connections/"+conn+"/syncSettings?update_mask=interval", `{"interval":"86400s"}`, nil)
 
 	start := time.Now()
-	var first struct {
-		SyncRuns []syncRun `json:"sync_runs"`
-	}
-	for {
-		call(b, hc, dev, "GET", "/v1/connections/"+conn+"/syncRuns?page_size=1", "", &first)
-		if len(first.SyncRuns) > 0 && finished(first.SyncRuns[0]) {
-			break
-		}
-		if time.Since(start) > time.Hour {
-			b.Fatal("the first sync did not finish in an hour")
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
-	if r := first.SyncRuns[0]; r.State != "SUCCEEDED" {
-		b.Fatalf("first sync %s: %s", r.State, r.Error)
-	}
+	waitFirstSync(b, hc, dev, conn)
 	b.Logf("first sync of %d work orders: %v", n, time.Since(start).Round(time.Second))
 	return dev, sim, conn
 }
