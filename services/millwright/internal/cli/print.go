@@ -178,11 +178,15 @@ func scalar(f protoreflect.FieldDescriptor, v protoreflect.Value) string {
 			b, _ := protojson.MarshalOptions{UseProtoNames: true}.Marshal(m)
 			return strings.Join(strings.Fields(string(b)), " ")
 		}
+		// Set fields in declaration order (Range's order is unspecified).
 		var parts []string
-		v.Message().Range(func(f protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-			parts = append(parts, string(f.Name())+"="+format(f, v))
-			return true
-		})
+		m := v.Message()
+		fields := m.Descriptor().Fields()
+		for i := range fields.Len() {
+			if f := fields.Get(i); m.Has(f) {
+				parts = append(parts, string(f.Name())+"="+format(f, m.Get(f)))
+			}
+		}
 		return strings.Join(parts, " ")
 	}
 	return v.String()
