@@ -9,6 +9,17 @@ import (
 	"github.com/millwright-dev/millwright/client/webhook"
 )
 
+func TestSignKnownValue(t *testing.T) {
+	// A fixed vector, computed independently with Python's hmac module:
+	// hmac.new(secret.encode(), b'1700000000.{"id":"evt_1"}', hashlib.sha256).hexdigest()
+	const secret = "whsec_0123456789abcdefghjkmnpqrstvwxyz0123456789abcdef"
+	got := webhook.Sign(secret, time.Unix(1700000000, 999_000_000), []byte(`{"id":"evt_1"}`))
+	const want = "t=1700000000,v1=e9a4e9b91e80e92c4cadda2d3f00a5253bd1335592f070214623a519f61b9c30"
+	if got != want {
+		t.Fatalf("Sign = %q, want %q", got, want)
+	}
+}
+
 func TestVerify(t *testing.T) {
 	const secret = "whsec_test_secret"
 	now := time.Unix(1_800_000_000, 0)

@@ -3,13 +3,16 @@ module github.com/millwright-dev/millwright/services/connection
 go 1.26.0
 
 replace (
+	github.com/millwright-dev/millwright/client => ../../client
 	github.com/millwright-dev/millwright/gen => ../../gen
 	github.com/millwright-dev/millwright/services/platform => ../platform
 )
 
 require (
+	github.com/millwright-dev/millwright/client v0.0.0
 	github.com/millwright-dev/millwright/gen v0.0.0
 	github.com/millwright-dev/millwright/services/platform v0.0.0
+	google.golang.org/genproto/googleapis/rpc v0.0.0-20261110000943-09e21b237f2c
 	google.golang.org/grpc v1.85.0
 	google.golang.org/protobuf v1.36.12
 )
@@ -43,7 +46,6 @@ require (
 	golang.org/x/sys v0.50.0 // indirect
 	golang.org/x/text v0.44.0 // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20261110000943-09e21b237f2c // indirect
-	google.golang.org/genproto/googleapis/rpc v0.0.0-20261110000943-09e21b237f2c // indirect
 	modernc.org/libc v1.80.2 // indirect
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect

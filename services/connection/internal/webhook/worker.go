@@ -29,9 +29,9 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	whsig "github.com/millwright-dev/millwright/client/webhook"
 	connectionv1 "github.com/millwright-dev/millwright/gen/go/millwright/connection/v1"
 	"github.com/millwright-dev/millwright/services/connection/internal/store"
-	"github.com/millwright-dev/millwright/services/connection/webhooksig"
 	"github.com/millwright-dev/millwright/services/platform/secret"
 )
 
@@ -363,8 +363,8 @@ func (w *Worker) send(ctx context.Context, ep store.WebhookEndpoint, d store.Web
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Millwright-Webhooks/1")
-	req.Header.Set(webhooksig.Header, webhooksig.Sign(whsec, at, body))
-	req.Header.Set(webhooksig.EventIDHeader, d.EventID)
+	req.Header.Set(whsig.SignatureHeader, whsig.Sign(whsec, at, body))
+	req.Header.Set(whsig.EventIDHeader, d.EventID)
 	resp, err := w.client.Do(req)
 	if err != nil {
 		return fail(describe(err, w.o.Timeout))

@@ -19,9 +19,9 @@ import (
 	"testing"
 	"time"
 
+	whsig "github.com/millwright-dev/millwright/client/webhook"
 	"github.com/millwright-dev/millwright/services/connection/internal/store"
 	"github.com/millwright-dev/millwright/services/connection/internal/webhook"
-	"github.com/millwright-dev/millwright/services/connection/webhooksig"
 	"github.com/millwright-dev/millwright/services/platform/db"
 	"github.com/millwright-dev/millwright/services/platform/db/dbtest"
 	"github.com/millwright-dev/millwright/services/platform/ids"
@@ -54,7 +54,7 @@ func newReceiver(t *testing.T, answer func(r received, n int) int) *receiver {
 			Connection string `json:"connection"`
 		}
 		_ = json.Unmarshal(body, &ev)
-		got := received{header: r.Header.Clone(), body: body, eventID: r.Header.Get(webhooksig.EventIDHeader), connection: ev.Connection, at: time.Now()}
+		got := received{header: r.Header.Clone(), body: body, eventID: r.Header.Get(whsig.EventIDHeader), connection: ev.Connection, at: time.Now()}
 		rc.mu.Lock()
 		n := len(rc.reqs)
 		rc.reqs = append(rc.reqs, got)
@@ -212,10 +212,10 @@ func TestDeliveryIsSigned(t *testing.T) {
 			t.Fatalf("receiver got %d requests", len(reqs))
 		}
 		r := reqs[0]
-		if err := webhooksig.Verify(e.whsec, r.header.Get("Millwright-Signature"), r.body, webhooksig.DefaultTolerance, time.Now()); err != nil {
+		if err := whsig.VerifyAt(e.whsec, r.header.Get("Millwright-Signature"), r.body, whsig.DefaultTolerance, time.Now()); err != nil {
 			t.Fatalf("signature %q does not verify: %v", r.header.Get("Millwright-Signature"), err)
 		}
-		if err := webhooksig.Verify(secret.NewToken(secret.WebhookSecretPrefix), r.header.Get("Millwright-Signature"), r.body, 0, time.Now()); !errors.Is(err, webhooksig.ErrMismatch) {
+		if err := whsig.VerifyAt(secret.NewToken(secret.WebhookSecretPrefix), r.header.Get("Millwright-Signature"), r.body, 0, time.Now()); !errors.Is(err, whsig.ErrMismatch) {
 			t.Fatalf("verifies with another secret: %v", err)
 		}
 		if got := r.header.Get("Millwright-Event-Id"); got != ev.ID {
@@ -309,7 +309,7 @@ func TestFailuresAreRetriedWithBackoff(t *testing.T) {
 		// Each attempt is signed at its own time.
 		for i, r := range e.rec.received() {
 			at := []time.Duration{0, 30 * time.Second, 90 * time.Second}[i]
-			if err := webhooksig.Verify(e.whsec, r.header.Get(webhooksig.Header), r.body, time.Second, t0.Add(at)); err != nil {
+			if err := whsig.VerifyAt(e.whsec, r.header.Get(whsig.SignatureHeader), r.body, time.Second, t0.Add(at)); err != nil {
 				t.Fatalf("attempt %d: %v", i, err)
 			}
 		}

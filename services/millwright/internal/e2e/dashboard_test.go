@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/millwright-dev/millwright/services/connection/webhooksig"
+	"github.com/millwright-dev/millwright/client/webhook"
 )
 
 // TestDashboard drives the dashboard in headless Chromium against a dev
@@ -60,7 +60,7 @@ func TestDashboard(t *testing.T) {
 	defer mu.Unlock()
 	verified := 0
 	for _, d := range got {
-		if webhooksig.Verify(string(secret), d.signature, d.body, 5*time.Minute, time.Now()) == nil {
+		if webhook.VerifyAt(string(secret), d.signature, d.body, 5*time.Minute, time.Now()) == nil {
 			verified++
 		}
 	}

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/millwright-dev/millwright/services/connection/webhooksig"
+	"github.com/millwright-dev/millwright/client/webhook"
 )
 
 // jsonBody decodes a response body into a generic map.
@@ -375,7 +375,7 @@ func newReceiver(t *testing.T) *receiver {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			return
 		}
-		if err := webhooksig.Verify(r.secret, req.Header.Get("Millwright-Signature"), body, 5*time.Minute, time.Now()); err != nil {
+		if err := webhook.VerifyAt(r.secret, req.Header.Get("Millwright-Signature"), body, 5*time.Minute, time.Now()); err != nil {
 			r.bad++
 			w.WriteHeader(400)
 			return
