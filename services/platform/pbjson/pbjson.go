@@ -119,30 +119,22 @@ func planIn(made map[protoreflect.FullName]*plan, md protoreflect.MessageDescrip
 	return p
 }
 
+// wellKnowns are the well-known types encoded by their own rules.
+var wellKnowns = map[protoreflect.FullName]wellKnown{
+	"google.protobuf.Timestamp": timestamp,
+	"google.protobuf.Duration":  duration,
+	"google.protobuf.Struct":    structMsg,
+	"google.protobuf.Value":     valueMsg,
+	"google.protobuf.ListValue": listValue,
+	"google.protobuf.Empty":     empty,
+	"google.protobuf.BoolValue": wrapper, "google.protobuf.StringValue": wrapper, "google.protobuf.BytesValue": wrapper,
+	"google.protobuf.Int32Value": wrapper, "google.protobuf.UInt32Value": wrapper, "google.protobuf.Int64Value": wrapper,
+	"google.protobuf.UInt64Value": wrapper, "google.protobuf.FloatValue": wrapper, "google.protobuf.DoubleValue": wrapper,
+}
+
 func build(made map[protoreflect.FullName]*plan, p *plan, md protoreflect.MessageDescriptor) {
-	switch md.FullName() {
-	case "google.protobuf.Timestamp":
-		p.kind, p.ok = timestamp, true
-		return
-	case "google.protobuf.Duration":
-		p.kind, p.ok = duration, true
-		return
-	case "google.protobuf.Struct":
-		p.kind, p.ok = structMsg, true
-		return
-	case "google.protobuf.Value":
-		p.kind, p.ok = valueMsg, true
-		return
-	case "google.protobuf.ListValue":
-		p.kind, p.ok = listValue, true
-		return
-	case "google.protobuf.Empty":
-		p.kind, p.ok = empty, true
-		return
-	case "google.protobuf.BoolValue", "google.protobuf.StringValue", "google.protobuf.BytesValue",
-		"google.protobuf.Int32Value", "google.protobuf.UInt32Value", "google.protobuf.Int64Value",
-		"google.protobuf.UInt64Value", "google.protobuf.FloatValue", "google.protobuf.DoubleValue":
-		p.kind, p.ok = wrapper, true
+	if kind, ok := wellKnowns[md.FullName()]; ok {
+		p.kind, p.ok = kind, true
 		return
 	}
 	if md.FullName().Parent() == "google.protobuf" || md.ExtensionRanges().Len() > 0 || md.Syntax() != protoreflect.Proto3 {

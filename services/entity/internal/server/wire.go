@@ -21,22 +21,21 @@ import (
 // List only returns it.
 func wrap[M proto.Message](w wire, r store.Row) (M, error) {
 	var zero M
-	col, created, updated, deleted, remote := w.col, w.created, w.updated, w.deleted, w.remote
 	out := make([]byte, 0, len(r.Data)+3*16)
 	for b := r.Data; len(b) > 0; {
 		num, _, n := protowire.ConsumeField(b)
 		if n < 0 {
-			return zero, fmt.Errorf("stored %s %s: %w", col.Name, r.ID, protowire.ParseError(n))
+			return zero, fmt.Errorf("stored %s %s: %w", w.col.Name, r.ID, protowire.ParseError(n))
 		}
-		if num != created && num != updated && num != deleted && num != remote {
+		if num != w.created && num != w.updated && num != w.deleted && num != w.remote {
 			out = append(out, b[:n]...)
 		}
 		b = b[n:]
 	}
-	out = appendTime(out, created, r.CreateTime)
-	out = appendTime(out, updated, r.UpdateTime)
-	out = appendTime(out, deleted, r.DeleteTime)
-	m := col.New()
+	out = appendTime(out, w.created, r.CreateTime)
+	out = appendTime(out, w.updated, r.UpdateTime)
+	out = appendTime(out, w.deleted, r.DeleteTime)
+	m := w.col.New()
 	m.ProtoReflect().SetUnknown(out)
 	return m.(M), nil
 }
