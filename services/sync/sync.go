@@ -97,7 +97,7 @@ func New(cfg Config) *Service {
 		Now:         cfg.Now,
 		Jitter:      cfg.Jitter,
 	})
-	srv := server.New(server.Deps{Store: st, Engine: eng, Key: cfg.Key, Log: cfg.Log, Entities: cfg.Entities, Connections: cfg.Connections})
+	srv := server.New(server.Deps{Store: st, Engine: eng, Key: cfg.Key, Log: cfg.Log, Entities: cfg.Entities})
 	return &Service{cfg: cfg, engine: eng, server: srv}
 }
 

@@ -59,6 +59,25 @@ const maxStmts = 512
 // errTooManyStmts is Stmt's answer beyond maxStmts.
 var errTooManyStmts = errors.New("db: too many prepared statements; run the query unprepared")
 
+// QueryPrepared runs query through Stmt's statement, or unprepared where
+// Stmt has none.
+func (d *DB) QueryPrepared(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := d.Stmt(ctx, query)
+	if err != nil {
+		return d.QueryContext(ctx, query, args...)
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// QueryRowPrepared is QueryPrepared for one row.
+func (d *DB) QueryRowPrepared(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := d.Stmt(ctx, query)
+	if err != nil {
+		return d.QueryRowContext(ctx, query, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
 // Stmt returns query prepared once and kept, for the hot paths: SQLite
 // parses a statement's SQL anew on every call otherwise. The statements
 // close with the database. Beyond maxStmts queries it returns an error, and

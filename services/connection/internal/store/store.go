@@ -28,11 +28,7 @@ type Store struct {
 // queryRow runs a query of the hot path (authentication) through a statement
 // prepared once, instead of parsing its SQL on every call.
 func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	st, err := s.db.Stmt(ctx, query)
-	if err != nil {
-		return s.db.QueryRowContext(ctx, query, args...)
-	}
-	return st.QueryRowContext(ctx, args...)
+	return s.db.QueryRowPrepared(ctx, query, args...)
 }
 
 // New returns a store on a migrated database.

@@ -47,19 +47,18 @@ type resource struct {
 	// startParam is the "edited after" filter; "" for listings that are
 	// full snapshots (no change time).
 	startParam string
-	hasEdited  bool
 	// needs says what the mapping needs from the account.
 	statuses, currencies bool
 }
 
 var resources = map[string]*resource{
-	collWorkOrders:     {collection: collWorkOrders, path: "/v2/tasks", idField: "taskID", idsParam: "tasks", noun: "task", startParam: "start", hasEdited: true, statuses: true},
-	collAssets:         {collection: collAssets, path: "/v2/assets", idField: "assetID", idsParam: "assets", noun: "asset", startParam: "start", hasEdited: true},
+	collWorkOrders:     {collection: collWorkOrders, path: "/v2/tasks", idField: "taskID", idsParam: "tasks", noun: "task", startParam: "start", statuses: true},
+	collAssets:         {collection: collAssets, path: "/v2/assets", idField: "assetID", idsParam: "assets", noun: "asset", startParam: "start"},
 	collLocations:      {collection: collLocations, path: "/v2/locations", idField: "locationID", idsParam: "locations", noun: "location"},
-	collParts:          {collection: collParts, path: "/v2/parts", idField: "partID", idsParam: "parts", noun: "part", startParam: "start", hasEdited: true, currencies: true},
-	collInventory:      {collection: collInventory, path: "/v2/parts", idField: "partID", idsParam: "parts", noun: "part", startParam: "start", hasEdited: true, currencies: true},
-	collPurchaseOrders: {collection: collPurchaseOrders, path: "/v2/po", idField: "poID", idsParam: "pos", noun: "purchase order", startParam: "lastEditedStart", hasEdited: true, currencies: true},
-	collVendors:        {collection: collVendors, path: "/v2/vendors", idField: "vendorID", idsParam: "vendors", noun: "vendor", startParam: "start", hasEdited: true},
+	collParts:          {collection: collParts, path: "/v2/parts", idField: "partID", idsParam: "parts", noun: "part", startParam: "start", currencies: true},
+	collInventory:      {collection: collInventory, path: "/v2/parts", idField: "partID", idsParam: "parts", noun: "part", startParam: "start", currencies: true},
+	collPurchaseOrders: {collection: collPurchaseOrders, path: "/v2/po", idField: "poID", idsParam: "pos", noun: "purchase order", startParam: "lastEditedStart", currencies: true},
+	collVendors:        {collection: collVendors, path: "/v2/vendors", idField: "vendorID", idsParam: "vendors", noun: "vendor", startParam: "start"},
 	collUsers:          {collection: collUsers, path: "/v2/users", idField: "userID", idsParam: "users", noun: "user"},
 }
 

@@ -404,7 +404,7 @@ func (r *resource) record(m *rec, a *account, items []*rec) *connectorv1.Record 
 		RemoteId:   m.ref(r.idField),
 		RemoteData: (*structpb.Struct)(m),
 	}
-	if r.hasEdited {
+	if r.startParam != "" { // listed by lastEdited, so it carries it
 		out.RemoteUpdateTime = m.time("lastEdited")
 	}
 	switch r.collection {

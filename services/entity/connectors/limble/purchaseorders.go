@@ -68,10 +68,10 @@ func purchaseOrderDraft(po *entityv1.PurchaseOrder) (*poDraft, error) {
 		d.order["requestDescription"] = po.GetDescription()
 	}
 	if po.GetOrderTime() != nil {
-		d.order["date"] = unix(po.GetOrderTime())
+		d.order["date"] = po.GetOrderTime().GetSeconds()
 	}
 	if po.GetDueTime() != nil {
-		d.order["expectedDate"] = unix(po.GetDueTime())
+		d.order["expectedDate"] = po.GetDueTime().GetSeconds()
 	}
 	for i, l := range po.GetLineItems() {
 		field := func(f string) string { return fmt.Sprintf("line_items[%d].%s", i, f) }

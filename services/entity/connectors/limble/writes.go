@@ -34,8 +34,6 @@ func invalid(field, desc string) error {
 	return apierr.InvalidFields(apierr.FieldViolation{Field: field, Description: desc})
 }
 
-func unix(t interface{ GetSeconds() int64 }) int64 { return t.GetSeconds() }
-
 // linkID reads a link as a Limble id.
 func linkID(field, v string) (int64, error) {
 	n, err := strconv.ParseInt(v, 10, 64)
@@ -119,14 +117,14 @@ func taskParams(wo *entityv1.WorkOrder, fields []string, create bool) (map[strin
 				return nil, invalid("assignee_ids", "the connector assigns a task to one user")
 			}
 		case "scheduled_start_time":
-			p["scheduledStart"] = unix(wo.GetScheduledStartTime())
+			p["scheduledStart"] = wo.GetScheduledStartTime().GetSeconds()
 		case "scheduled_end_time":
-			p["scheduledEnd"] = unix(wo.GetScheduledEndTime())
+			p["scheduledEnd"] = wo.GetScheduledEndTime().GetSeconds()
 		case "due_time":
 			if wo.GetDueTime() == nil {
 				return nil, invalid("due_time", "is required by Limble")
 			}
-			p["due"] = unix(wo.GetDueTime())
+			p["due"] = wo.GetDueTime().GetSeconds()
 		case "estimated_hours":
 			m, err := minutes("estimated_hours", wo.GetEstimatedHours())
 			if err != nil {
@@ -264,11 +262,10 @@ func (c *Connector) SetStatus(ctx context.Context, cfg connector.Config, collect
 		return nil, err
 	}
 	res := resources[collWorkOrders]
-	raw, err := s.read(ctx, res, remoteID)
+	m, err := s.read(ctx, res, remoteID)
 	if err != nil {
 		return nil, err
 	}
-	m := raw
 	a, err := s.account(ctx, res)
 	if err != nil {
 		return nil, err
@@ -331,11 +328,10 @@ func (c *Connector) AdjustInventory(ctx context.Context, cfg connector.Config, r
 		return nil, invalid("delta", "must be an exact decimal")
 	}
 	res := resources[collInventory]
-	raw, err := s.read(ctx, res, remoteID)
+	m, err := s.read(ctx, res, remoteID)
 	if err != nil {
 		return nil, err
 	}
-	m := raw
 	stock, ok := new(big.Rat).SetString(m.quantity("generalStock"))
 	if !ok {
 		stock = new(big.Rat)

@@ -48,10 +48,10 @@ type kind[T any] struct {
 type reader interface {
 	list(ctx context.Context, s *session, q url.Values) (recs []*connectorv1.Record, newest, next string, err error)
 	get(ctx context.Context, s *session, id int64) ([]*connectorv1.Record, error)
-	base() (path string, deltas bool, expand []string)
+	base() (deltas bool, expand []string)
 }
 
-func (k *kind[T]) base() (string, bool, []string) { return k.path, k.deltas, k.expand }
+func (k *kind[T]) base() (bool, []string) { return k.deltas, k.expand }
 
 func (k *kind[T]) list(ctx context.Context, s *session, q url.Values) ([]*connectorv1.Record, string, string, error) {
 	var p struct{ NextCursor *string }
@@ -235,7 +235,7 @@ func (c *Connector) ListChanges(ctx context.Context, cfg connector.Config, req c
 	if err != nil {
 		return connector.Page{}, err
 	}
-	_, deltas, expand := k.base()
+	deltas, expand := k.base()
 	var tok pageToken
 	if req.PageToken != "" {
 		if tok, ok = decodeToken(req.PageToken); !ok {

@@ -5,6 +5,8 @@ import (
 	"encoding/base32"
 	"regexp"
 	"strings"
+
+	"github.com/millwright-dev/millwright/services/entity/connector"
 )
 
 // Remote ids are Maximo's business keys joined with "/" in Maximo's key
@@ -12,33 +14,17 @@ import (
 // "/" (and "%") inside key values, so a key part escapes them as "%2F" and
 // "%25"; keys without them read as they are.
 
-// escapeKey escapes one key part.
-func escapeKey(s string) string {
-	if !strings.ContainsAny(s, "/%") {
-		return s
-	}
-	return strings.NewReplacer("%", "%25", "/", "%2F").Replace(s)
-}
-
-// unescapeKey reverses escapeKey.
-func unescapeKey(s string) string {
-	if !strings.Contains(s, "%") {
-		return s
-	}
-	return strings.NewReplacer("%2F", "/", "%2f", "/", "%25", "%").Replace(s)
-}
-
 // joinKey joins key parts into a remote id or link.
 func joinKey(parts ...string) string {
 	switch len(parts) {
 	case 1:
-		return escapeKey(parts[0])
+		return connector.EscapeKey(parts[0])
 	case 2:
-		return escapeKey(parts[0]) + "/" + escapeKey(parts[1])
+		return connector.EscapeKey(parts[0]) + "/" + connector.EscapeKey(parts[1])
 	}
 	out := make([]string, len(parts))
 	for i, p := range parts {
-		out[i] = escapeKey(p)
+		out[i] = connector.EscapeKey(p)
 	}
 	return strings.Join(out, "/")
 }
@@ -50,7 +36,7 @@ func splitKey(id string, n int) ([]string, bool) {
 		return nil, false
 	}
 	for i, p := range parts {
-		if p = unescapeKey(p); p == "" || strings.ContainsRune(p, '"') {
+		if p = connector.UnescapeKey(p); p == "" || strings.ContainsRune(p, '"') {
 			return nil, false
 		}
 		parts[i] = p
@@ -67,7 +53,7 @@ func link(site, key string) string {
 }
 
 // ref is the remote id of a record with a one-part key, or "".
-func ref(key string) string { return escapeKey(key) }
+func ref(key string) string { return connector.EscapeKey(key) }
 
 var keyAlphabet = base32.StdEncoding
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -261,7 +262,7 @@ func (s *session) listIDs(ctx context.Context, typ string, q url.Values) ([]stri
 	var ids []string
 	q.Set("limit", "1000")
 	for offset := 0; ; {
-		q.Set("offset", itoa(offset))
+		q.Set("offset", strconv.Itoa(offset))
 		page, err := s.getJSON(ctx, typ, q)
 		if err != nil {
 			return nil, err

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -130,7 +131,7 @@ func (c *Connector) ListChanges(ctx context.Context, cfg connector.Config, req c
 			}
 		}
 	}
-	q := url.Values{"limit": {itoa(tok.Size)}, "offset": {itoa(tok.Offset)}}
+	q := url.Values{"limit": {strconv.Itoa(tok.Size)}, "offset": {strconv.Itoa(tok.Offset)}}
 	if tok.Since > 0 {
 		q.Set("q", s.changedSince(time.Unix(tok.Since, 0)))
 	}

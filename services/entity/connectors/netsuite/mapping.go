@@ -17,8 +17,6 @@ import (
 // JSON (decoded, sublists and subrecords expanded) to the unified record,
 // links as internal ids. docs/connectors/netsuite.md has the tables.
 
-func itoa(n int) string { return strconv.Itoa(n) }
-
 func str(m map[string]any, k string) string {
 	switch v := m[k].(type) {
 	case string:

@@ -11,6 +11,7 @@ import (
 
 	connectorv1 "github.com/millwright-dev/millwright/gen/go/millwright/connector/v1"
 	entityv1 "github.com/millwright-dev/millwright/gen/go/millwright/entity/v1"
+	"github.com/millwright-dev/millwright/services/entity/connector"
 )
 
 // The read mappings: one small function per entity set, from an SAP record
@@ -188,8 +189,7 @@ func flocID(fl string) string {
 // Inventory level ids are Material/Plant/StorageLocation; a "/" or "%"
 // inside a material number is escaped as %2F or %25.
 func inventoryID(material, plant, sloc string) string {
-	esc := strings.NewReplacer("%", "%25", "/", "%2F")
-	return esc.Replace(material) + "/" + plant + "/" + sloc
+	return connector.EscapeKey(material) + "/" + plant + "/" + sloc
 }
 
 func splitInventoryID(id string) (material, plant, sloc string, ok bool) {
@@ -197,7 +197,7 @@ func splitInventoryID(id string) (material, plant, sloc string, ok bool) {
 	if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
 		return "", "", "", false
 	}
-	material = strings.NewReplacer("%2F", "/", "%2f", "/", "%25", "%").Replace(parts[0])
+	material = connector.UnescapeKey(parts[0])
 	return material, parts[1], parts[2], true
 }
 

@@ -130,19 +130,11 @@ type querier interface {
 type prepared struct{ db *db.DB }
 
 func (p prepared) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	st, err := p.db.Stmt(ctx, query)
-	if err != nil {
-		return p.db.QueryContext(ctx, query, args...)
-	}
-	return st.QueryContext(ctx, args...)
+	return p.db.QueryPrepared(ctx, query, args...)
 }
 
 func (p prepared) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	st, err := p.db.Stmt(ctx, query)
-	if err != nil {
-		return p.db.QueryRowContext(ctx, query, args...)
-	}
-	return st.QueryRowContext(ctx, args...)
+	return p.db.QueryRowPrepared(ctx, query, args...)
 }
 
 // read runs reads that page through an index in its order. On PostgreSQL

@@ -33,7 +33,7 @@ func dev(ctx context.Context, args []string, out, errOut io.Writer) error {
 	_ = fs.FlagSet.Set("allow-private-networks", "true") // dev connects to its own simulators on loopback
 	fs.String(&devKey, "dev-api-key", "", "API key of the demo account (mw_sk_ and at least 32 letters and digits); default: a generated one, kept in <data dir>/demo-api-key")
 	fs.String(&pprofAddr, "pprof-addr", "", "HTTP address serving Go's /debug/pprof profiles of the process (off when empty)")
-	fs.String(&public, "public-addr", "127.0.0.1:9090", "gRPC address serving the three public services together (routed by service name)")
+	fs.String(&public, "public-addr", defaultTarget, "gRPC address serving the three public services together (routed by service name)")
 	fs.String(&sims, "simulators", strings.Join(simulatorNames(), ","), "simulators to run and connect the demo account to: names, each optionally =HOST:PORT (default addresses 127.0.0.1:9601 and up); \"none\" runs none")
 	if err := parse(fs, args, errOut); err != nil {
 		return err

@@ -35,25 +35,21 @@ type Deps struct {
 	Log    *slog.Logger
 	// Entities counts records for GetSyncStatus.
 	Entities entityv1.EntityInternalServiceClient
-	// Connections authorizes requests whose connection the auth interceptor
-	// could not see.
-	Connections connectionv1.ConnectionInternalServiceClient
 }
 
 // Server is the sync service's public API.
 type Server struct {
 	syncv1.UnimplementedSyncServiceServer
 
-	store       *store.Store
-	engine      *engine.Engine
-	pages       pagetoken.Codec
-	entities    entityv1.EntityInternalServiceClient
-	connections connectionv1.ConnectionInternalServiceClient
+	store    *store.Store
+	engine   *engine.Engine
+	pages    pagetoken.Codec
+	entities entityv1.EntityInternalServiceClient
 }
 
 // New returns the server.
 func New(d Deps) *Server {
-	return &Server{store: d.Store, engine: d.Engine, pages: pagetoken.New(d.Key), entities: d.Entities, connections: d.Connections}
+	return &Server{store: d.Store, engine: d.Engine, pages: pagetoken.New(d.Key), entities: d.Entities}
 }
 
 // Limits of the settings.
