@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"runtime"
-	"slices"
 	"sync"
 	"time"
 
@@ -65,6 +64,12 @@ type Server struct {
 	requests *requestlog.Log
 }
 
+// passThrough is an interceptor that does nothing: a place in the chain
+// that a Config leaves empty.
+func passThrough(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+	return h(ctx, req)
+}
+
 // New returns a server with the interceptor chain: request id, request log,
 // logging, metrics, error mapping, authentication, idempotency key,
 // validation and recovery. Register services on it, then call Serve.
@@ -75,21 +80,23 @@ func New(cfg Config) *Server {
 	}
 	log = log.With("service", cfg.Name)
 	m := Metrics()
+	// The request log records outside the error mapping, to see the final
+	// reason, and learns the caller right after authentication.
+	record, principal := passThrough, passThrough
+	if cfg.Requests != nil {
+		record, principal = cfg.Requests.Unary(cfg.Auth.Authenticate), requestlog.Principal
+	}
 	unary := []grpc.UnaryServerInterceptor{
 		requestID,
+		record,
 		logging(log),
 		m.UnaryServerInterceptor(),
 		errorsToStatus,
 		cfg.Auth.Unary,
+		principal,
 		idempotencyKey,
 		validation,
 		recovery(log),
-	}
-	if cfg.Requests != nil {
-		// Outside the error mapping, to record the final reason; the
-		// caller is learnt right after authentication.
-		unary = slices.Insert(unary, 5, requestlog.Principal)
-		unary = slices.Insert(unary, 1, cfg.Requests.Unary(cfg.Auth.Authenticate))
 	}
 	s := grpc.NewServer(
 		// Reuse handler goroutines (and their grown stacks) across calls.

@@ -33,9 +33,14 @@ func (c *catalog) system(ctx context.Context, id string) (*entityv1.System, erro
 	}
 	s, ok := systems[id]
 	if !ok {
-		return nil, apierr.InvalidFields(apierr.FieldViolation{Field: "connection.system", Description: "unknown system " + quote(id) + "; one of: " + strings.Join(slices.Sorted(maps.Keys(systems)), ", ")})
+		return nil, apierr.InvalidFields(apierr.FieldViolation{Field: "connection.system", Description: unknownSystem(id, systems)})
 	}
 	return s, nil
+}
+
+// unknownSystem says that id names no system, and which ones there are.
+func unknownSystem(id string, systems map[string]*entityv1.System) string {
+	return "unknown system " + quote(id) + "; one of: " + strings.Join(slices.Sorted(maps.Keys(systems)), ", ")
 }
 
 // all returns the catalog by system id.

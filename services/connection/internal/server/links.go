@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"errors"
-	"maps"
 	"net"
 	"net/mail"
 	"net/url"
@@ -112,7 +111,7 @@ func checkLinkSession(in *connectionv1.LinkSession, now time.Time, systems map[s
 	for i, id := range in.GetAllowedSystems() {
 		switch {
 		case systems[id] == nil:
-			bad = append(bad, apierr.FieldViolation{Field: "link_session.allowed_systems[" + strconv.Itoa(i) + "]", Description: "unknown system " + quote(id) + "; one of: " + strings.Join(slices.Sorted(maps.Keys(systems)), ", ")})
+			bad = append(bad, apierr.FieldViolation{Field: "link_session.allowed_systems[" + strconv.Itoa(i) + "]", Description: unknownSystem(id, systems)})
 		case !slices.Contains(allowed, id):
 			allowed = append(allowed, id)
 		}

@@ -8,6 +8,8 @@ import (
 	"embed"
 	"io/fs"
 	"net/http"
+
+	"github.com/millwright-dev/millwright/services/gateway/web"
 )
 
 //go:embed static
@@ -32,9 +34,7 @@ func Handler() http.Handler {
 			return
 		}
 		h := w.Header()
-		h.Set("Content-Security-Policy", contentSecurityPolicy)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
+		web.SecureHeaders(h, contentSecurityPolicy)
 		// The pages are small and change with the binary: always revalidate.
 		h.Set("Cache-Control", "no-cache")
 		if r.URL.Path != "/" {

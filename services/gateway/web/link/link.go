@@ -12,6 +12,8 @@ import (
 	"io/fs"
 	"net/http"
 	"time"
+
+	"github.com/millwright-dev/millwright/services/gateway/web"
 )
 
 //go:embed static
@@ -52,11 +54,8 @@ func Handler() http.Handler {
 		_, _ = w.Write(page)
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Content-Security-Policy", contentSecurityPolicy)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Frame-Options", "DENY")
+		web.SecureHeaders(w.Header(), contentSecurityPolicy)
+		w.Header().Set("X-Frame-Options", "DENY")
 		mux.ServeHTTP(w, r)
 	})
 }
