@@ -23,6 +23,7 @@ import (
 	"unicode/utf8"
 
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
@@ -39,17 +40,22 @@ func Marshal(m proto.Message) ([]byte, error) {
 func Append(b []byte, m proto.Message) ([]byte, error) {
 	r := m.ProtoReflect()
 	if p := planFor(r.Descriptor()); p.ok {
-		if b == nil {
-			// The last encoding of the type is the best guess of this
-			// one's size: one allocation instead of a dozen growths.
-			b = make([]byte, 0, p.lastSize.Load()+p.lastSize.Load()/8)
-		}
-		if out, err := appendMessage(b, r, p); err == nil {
+		if out, err := appendMessage(p.buffer(b), r, p); err == nil {
 			p.lastSize.Store(int64(len(out)))
 			return out, nil
 		}
 	}
 	return Options.MarshalAppend(b, m)
+}
+
+// buffer returns b, or for a nil b an empty buffer the size of the type's
+// last encoding (the best guess of this one's size): one allocation instead
+// of a dozen growths.
+func (p *plan) buffer(b []byte) []byte {
+	if b != nil {
+		return b
+	}
+	return make([]byte, 0, p.lastSize.Load()+p.lastSize.Load()/8)
 }
 
 // errFallback makes Append hand the message to protojson.
@@ -72,8 +78,13 @@ const (
 type plan struct {
 	ok       bool // false: protojson encodes it
 	kind     wellKnown
-	fields   []fieldPlan
+	fields   []fieldPlan  // in declaration order, the order of the output
 	lastSize atomic.Int64 // of the last top-level encoding
+
+	// For AppendWire: the index in fields of each field number below
+	// len(byNumber), -1 for none; larger numbers are looked up in md.
+	byNumber []int32
+	md       protoreflect.MessageDescriptor
 }
 
 type fieldPlan struct {
@@ -82,6 +93,12 @@ type fieldPlan struct {
 	inOneof  bool   // emitted only when set (oneof members, proto3 optional)
 	presence bool   // unset is null
 	msg      *plan  // the plan of a message field, list element or map value
+
+	// For AppendWire.
+	wireType protowire.Type // of a value (of an element, for a list)
+	packable bool           // a list of numbers: also accepted packed
+	entry    *plan          // the plan of a map field's entry message
+	rivals   []int          // the other members of its oneof, by index
 }
 
 var (
@@ -132,16 +149,17 @@ var wellKnowns = map[protoreflect.FullName]wellKnown{
 	"google.protobuf.UInt64Value": wrapper, "google.protobuf.FloatValue": wrapper, "google.protobuf.DoubleValue": wrapper,
 }
 
+// build plans md. A well-known type gets its kind, and its fields for
+// AppendWire, which reads them from the wire.
 func build(made map[protoreflect.FullName]*plan, p *plan, md protoreflect.MessageDescriptor) {
-	if kind, ok := wellKnowns[md.FullName()]; ok {
-		p.kind, p.ok = kind, true
-		return
-	}
-	if md.FullName().Parent() == "google.protobuf" || md.ExtensionRanges().Len() > 0 || md.Syntax() != protoreflect.Proto3 {
+	kind, known := wellKnowns[md.FullName()]
+	if !known && (md.FullName().Parent() == "google.protobuf" || md.ExtensionRanges().Len() > 0 || md.Syntax() != protoreflect.Proto3) {
 		return // Any, FieldMask, extensions, proto2 defaults: protojson's
 	}
+	p.kind, p.md = kind, md
 	fds := md.Fields()
 	p.fields = make([]fieldPlan, fds.Len())
+	maxNumber := 0
 	for i := range fds.Len() {
 		fd := fds.Get(i)
 		f := fieldPlan{fd: fd, inOneof: fd.ContainingOneof() != nil, presence: fd.HasPresence()}
@@ -149,15 +167,48 @@ func build(made map[protoreflect.FullName]*plan, p *plan, md protoreflect.Messag
 		var md protoreflect.MessageDescriptor
 		if fd.IsMap() {
 			md = fd.MapValue().Message()
+			f.entry = planIn(made, fd.Message())
 		} else {
 			md = fd.Message()
 		}
 		if md != nil {
 			f.msg = planIn(made, md) // a field of an unplanned type falls back when met
 		}
+		f.wireType = wireTypes[fd.Kind()]
+		f.packable = fd.IsList() && f.wireType != protowire.BytesType
+		if oo := fd.ContainingOneof(); oo != nil && !oo.IsSynthetic() {
+			for j := range oo.Fields().Len() {
+				if other := oo.Fields().Get(j); other != fd {
+					f.rivals = append(f.rivals, other.Index())
+				}
+			}
+		}
+		maxNumber = max(maxNumber, int(fd.Number()))
 		p.fields[i] = f
 	}
+	p.byNumber = make([]int32, min(maxNumber, 1023)+1)
+	for i := range p.byNumber {
+		p.byNumber[i] = -1
+	}
+	for i := range fds.Len() {
+		if n := int(fds.Get(i).Number()); n < len(p.byNumber) {
+			p.byNumber[n] = int32(i)
+		}
+	}
 	p.ok = true
+}
+
+// wireTypes is the wire type of a value of each kind.
+var wireTypes = map[protoreflect.Kind]protowire.Type{
+	protoreflect.BoolKind: protowire.VarintType, protoreflect.EnumKind: protowire.VarintType,
+	protoreflect.Int32Kind: protowire.VarintType, protoreflect.Sint32Kind: protowire.VarintType,
+	protoreflect.Uint32Kind: protowire.VarintType, protoreflect.Int64Kind: protowire.VarintType,
+	protoreflect.Sint64Kind: protowire.VarintType, protoreflect.Uint64Kind: protowire.VarintType,
+	protoreflect.Fixed32Kind: protowire.Fixed32Type, protoreflect.Sfixed32Kind: protowire.Fixed32Type,
+	protoreflect.FloatKind: protowire.Fixed32Type, protoreflect.Fixed64Kind: protowire.Fixed64Type,
+	protoreflect.Sfixed64Kind: protowire.Fixed64Type, protoreflect.DoubleKind: protowire.Fixed64Type,
+	protoreflect.StringKind: protowire.BytesType, protoreflect.BytesKind: protowire.BytesType,
+	protoreflect.MessageKind: protowire.BytesType, protoreflect.GroupKind: protowire.StartGroupType,
 }
 
 func appendMessage(b []byte, m protoreflect.Message, p *plan) ([]byte, error) {
@@ -166,9 +217,11 @@ func appendMessage(b []byte, m protoreflect.Message, p *plan) ([]byte, error) {
 	}
 	switch p.kind {
 	case timestamp:
-		return appendTimestamp(b, m)
+		secs, nanos := secondsAndNanos(m)
+		return appendTimestamp(b, secs, nanos)
 	case duration:
-		return appendDuration(b, m)
+		secs, nanos := secondsAndNanos(m)
+		return appendDuration(b, secs, nanos)
 	case structMsg:
 		return appendStruct(b, m)
 	case valueMsg:
@@ -351,7 +404,7 @@ func appendFloat(b []byte, f float64, bits int) []byte {
 
 // appendString writes a JSON string escaped as protojson does: quotes,
 // backslashes and control characters only. s must be valid UTF-8.
-func appendString(b []byte, s string) []byte {
+func appendString[S string | []byte](b []byte, s S) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); i++ {
@@ -395,8 +448,7 @@ func secondsAndNanos(m protoreflect.Message) (int64, int64) {
 	return m.Get(fds.ByNumber(1)).Int(), m.Get(fds.ByNumber(2)).Int()
 }
 
-func appendTimestamp(b []byte, m protoreflect.Message) ([]byte, error) {
-	secs, nanos := secondsAndNanos(m)
+func appendTimestamp(b []byte, secs, nanos int64) ([]byte, error) {
 	if secs < minTimestamp || secs > maxTimestamp || nanos < 0 || nanos >= 1e9 {
 		return b, errFallback
 	}
@@ -447,8 +499,7 @@ func appendNanos(b []byte, nanos int64) []byte {
 	return appendDigits(b, int(nanos), digits)
 }
 
-func appendDuration(b []byte, m protoreflect.Message) ([]byte, error) {
-	secs, nanos := secondsAndNanos(m)
+func appendDuration(b []byte, secs, nanos int64) ([]byte, error) {
 	if secs < -maxDuration || secs > maxDuration || nanos <= -1e9 || nanos >= 1e9 ||
 		(secs > 0 && nanos < 0) || (secs < 0 && nanos > 0) {
 		return b, errFallback
