@@ -54,11 +54,15 @@ var marshaler = &runtime.HTTPBodyMarshaler{Marshaler: jsonMarshaler{&runtime.JSO
 }}}
 
 // jsonMarshaler encodes messages with pbjson, which writes what protojson
-// writes, faster; the rest is runtime.JSONPb's.
+// writes, faster, and an answer kept as wire bytes from those (see
+// wireCodec); the rest is runtime.JSONPb's.
 type jsonMarshaler struct{ *runtime.JSONPb }
 
 func (j jsonMarshaler) Marshal(v any) ([]byte, error) {
 	if m, ok := v.(proto.Message); ok {
+		if wire, ok := keptWire(m); ok {
+			return pbjson.AppendWire(nil, m.ProtoReflect().Descriptor(), wire)
+		}
 		return pbjson.Marshal(m)
 	}
 	return j.JSONPb.Marshal(v)
@@ -97,7 +101,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		{"sync", cfg.SyncAddr, syncv1.RegisterSyncServiceHandler},
 	}
 	for _, s := range services {
-		conn, err := grpcclient.Dial(s.addr, "", grpcclient.DefaultRetry)
+		conn, err := grpcclient.Dial(s.addr, "", grpcclient.DefaultRetry, keepAnswers)
 		if err != nil {
 			g.Close()
 			return nil, err

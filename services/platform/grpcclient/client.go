@@ -34,8 +34,9 @@ var DefaultRetry = Retry{Max: 4, Backoff: 50 * time.Millisecond, PerAttempt: 10 
 
 // Dial returns a client connection to addr. credential, when set, is sent as
 // the bearer credential of every call (services use the internal
-// credential).
-func Dial(addr, credential string, r Retry) (*grpc.ClientConn, error) {
+// credential). extra are more options of the connection (the gateway's
+// codec).
+func Dial(addr, credential string, r Retry, extra ...grpc.DialOption) (*grpc.ClientConn, error) {
 	opts := []grpc.DialOption{
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		// Spread calls over every address the name resolves to (a headless
@@ -55,7 +56,7 @@ func Dial(addr, credential string, r Retry) (*grpc.ClientConn, error) {
 	if credential != "" {
 		opts = append(opts, grpc.WithPerRPCCredentials(bearer(credential)))
 	}
-	return grpc.NewClient(addr, opts...)
+	return grpc.NewClient(addr, append(opts, extra...)...)
 }
 
 // unavailable reports whether err is a Millwright service being briefly
