@@ -2,7 +2,8 @@
 // does with UseProtoNames and EmitUnpopulated (the REST API's encoding),
 // several times faster: each message type's fields are planned once, keys
 // are pre-encoded, and values are appended to one buffer without protojson's
-// per-call sorting and interface boxing.
+// per-call sorting and interface boxing. AppendWire writes the same JSON
+// from a message's protobuf encoding, without decoding it.
 //
 // What it does not plan — google.protobuf.Any and FieldMask, extensions,
 // proto2 default values — and every error (invalid UTF-8, a timestamp out of
