@@ -594,7 +594,15 @@ func FuzzAppendWire(f *testing.F) {
 	f.Fuzz(func(t *testing.T, which uint8, wire []byte) {
 		md := types[int(which)%len(types)]
 		m := newMessage(md).Interface()
-		uerr := proto.Unmarshal(wire, m)
+		var uerr error
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Skipf("proto.Unmarshal panics: %v (on a dynamic message, a map key sent again with another wire type)", r)
+				}
+			}()
+			uerr = proto.Unmarshal(wire, m)
+		}()
 		got, err := pbjson.AppendWire(nil, md, wire)
 		if uerr != nil {
 			if err == nil {
