@@ -16,8 +16,10 @@ import (
 	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/experimental"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/mem"
 	"google.golang.org/grpc/reflection"
 
 	connectionv1 "github.com/millwright-dev/millwright/gen/go/millwright/connection/v1"
@@ -53,6 +55,19 @@ func Metrics() *grpcprom.ServerMetrics {
 		prometheus.MustRegister(metrics)
 	})
 	return metrics
+}
+
+// gRPC encodes every message into a buffer from its default pool, whose
+// sizes jump from 32 KiB to 1 MiB, and clears the whole buffer it hands out:
+// a List page of 100 records (about 70 KB) cleared 1 MiB per answer, 3% of
+// the CPU of a List through REST. The same pool with every power of two in
+// between clears at most twice the message.
+func init() {
+	pool, err := mem.NewBinaryTieredBufferPool(8, 12, 14, 15, 16, 17, 18, 19, 20)
+	if err != nil {
+		panic(err)
+	}
+	experimental.SetDefaultBufferPool(pool)
 }
 
 // Server is a gRPC server with health and reflection.

@@ -135,12 +135,16 @@ func list[M proto.Message](ctx context.Context, s *Server, collection string, re
 	}
 	out := make([]M, 0, len(rows))
 	w := wireOf(col)
+	var buf []byte
+	if !full {
+		buf = make([]byte, 0, wrapSize(rows))
+	}
 	for _, r := range rows {
 		var m M
 		if full {
 			m, err = decode[M](col, r, true)
 		} else {
-			m, err = wrap[M](w, r)
+			m, buf, err = wrap[M](w, r, buf)
 		}
 		if err != nil {
 			return nil, "", err

@@ -18,27 +18,42 @@ import (
 // becomes the message's unknown fields. Encoding the message for gRPC is
 // then a copy, and whoever decodes it sees every field, as decode's message
 // would show it. This service must not read the fields of a wrapped message:
-// List only returns it.
-func wrap[M proto.Message](w wire, r store.Row) (M, error) {
+// List only returns it. The unknown fields are appended to buf, which wrap
+// returns, so that a page's records share one buffer.
+func wrap[M proto.Message](w wire, r store.Row, buf []byte) (M, []byte, error) {
 	var zero M
-	out := make([]byte, 0, len(r.Data)+3*16)
+	start := len(buf)
 	for b := r.Data; len(b) > 0; {
 		num, _, n := protowire.ConsumeField(b)
 		if n < 0 {
-			return zero, fmt.Errorf("stored %s %s: %w", w.col.Name, r.ID, protowire.ParseError(n))
+			return zero, buf, fmt.Errorf("stored %s %s: %w", w.col.Name, r.ID, protowire.ParseError(n))
 		}
 		if num != w.created && num != w.updated && num != w.deleted && num != w.remote {
-			out = append(out, b[:n]...)
+			buf = append(buf, b[:n]...)
 		}
 		b = b[n:]
 	}
-	out = appendTime(out, w.created, r.CreateTime)
-	out = appendTime(out, w.updated, r.UpdateTime)
-	out = appendTime(out, w.deleted, r.DeleteTime)
+	buf = appendTime(buf, w.created, r.CreateTime)
+	buf = appendTime(buf, w.updated, r.UpdateTime)
+	buf = appendTime(buf, w.deleted, r.DeleteTime)
 	m := w.col.New()
-	m.ProtoReflect().SetUnknown(out)
-	return m.(M), nil
+	m.ProtoReflect().SetUnknown(buf[start:len(buf):len(buf)])
+	return m.(M), buf, nil
 }
+
+// wrapSize is about what wrap appends for rows: their encodings and, at
+// most, three times each.
+func wrapSize(rows []store.Row) int {
+	n := 0
+	for _, r := range rows {
+		n += len(r.Data) + 3*timeSize
+	}
+	return n
+}
+
+// timeSize is the most appendTime appends for a field numbered below 2048:
+// tag, length, and seconds and nanoseconds with their tags.
+const timeSize = 2 + 1 + 1 + 10 + 1 + 5
 
 // wire is what wrap needs of a collection: the numbers of the fields it
 // replaces.
@@ -59,15 +74,23 @@ func appendTime(b []byte, num protowire.Number, t time.Time) []byte {
 	if t.IsZero() {
 		return b
 	}
-	var ts []byte
-	if s := t.Unix(); s != 0 {
-		ts = protowire.AppendTag(ts, 1, protowire.VarintType)
-		ts = protowire.AppendVarint(ts, uint64(s))
+	secs, nanos := uint64(t.Unix()), uint64(t.Nanosecond())
+	size := 0
+	if secs != 0 {
+		size += protowire.SizeTag(1) + protowire.SizeVarint(secs)
 	}
-	if n := t.Nanosecond(); n != 0 {
-		ts = protowire.AppendTag(ts, 2, protowire.VarintType)
-		ts = protowire.AppendVarint(ts, uint64(n))
+	if nanos != 0 {
+		size += protowire.SizeTag(2) + protowire.SizeVarint(nanos)
 	}
 	b = protowire.AppendTag(b, num, protowire.BytesType)
-	return protowire.AppendBytes(b, ts)
+	b = protowire.AppendVarint(b, uint64(size))
+	if secs != 0 {
+		b = protowire.AppendTag(b, 1, protowire.VarintType)
+		b = protowire.AppendVarint(b, secs)
+	}
+	if nanos != 0 {
+		b = protowire.AppendTag(b, 2, protowire.VarintType)
+		b = protowire.AppendVarint(b, nanos)
+	}
+	return b
 }

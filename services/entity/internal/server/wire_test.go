@@ -42,7 +42,7 @@ func TestWrapReadsAsDecode(t *testing.T) {
 				t.Fatal(err)
 			}
 			want.RemoteData = nil // stored records carry none; decode reads it only with view FULL
-			wrapped, err := wrap[*entityv1.WorkOrder](wireOf(col), row)
+			wrapped, _, err := wrap[*entityv1.WorkOrder](wireOf(col), row, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -59,7 +59,7 @@ func TestWrapReadsAsDecode(t *testing.T) {
 			}
 		})
 	}
-	if _, err := wrap[*entityv1.WorkOrder](wireOf(col), store.Row{ID: "wo_x", Data: []byte{0xff}}); err == nil {
+	if _, _, err := wrap[*entityv1.WorkOrder](wireOf(col), store.Row{ID: "wo_x", Data: []byte{0xff}}, nil); err == nil {
 		t.Error("a broken stored record wrapped without an error")
 	}
 }
