@@ -206,7 +206,11 @@ func get[M proto.Message](ctx context.Context, s *Server, collection string, req
 	}
 	full := req.GetView() == entityv1.View_FULL
 	if req.GetConsistency() != entityv1.Consistency_LIVE {
-		return decode[M](col, row, full)
+		if full {
+			return decode[M](col, row, true)
+		}
+		m, _, err := wrap[M](wireOf(col), row, nil)
+		return m, err
 	}
 	if err := requireOp(t.system, collection, entityv1.CollectionCapability_GET); err != nil {
 		return zero, err

@@ -12,13 +12,13 @@ import (
 	"github.com/millwright-dev/millwright/services/entity/internal/store"
 )
 
-// wrap returns a stored record for a List page without decoding it: the
+// wrap returns a stored record for a List page or a Get without decoding it: the
 // stored encoding, less its times and remote data, followed by the row's
 // times (the truth: a tombstone changes them without rewriting the record),
 // becomes the message's unknown fields. Encoding the message for gRPC is
 // then a copy, and whoever decodes it sees every field, as decode's message
 // would show it. This service must not read the fields of a wrapped message:
-// List only returns it. The unknown fields are appended to buf, which wrap
+// List and Get only return it. The unknown fields are appended to buf, which wrap
 // returns, so that a page's records share one buffer.
 func wrap[M proto.Message](w wire, r store.Row, buf []byte) (M, []byte, error) {
 	var zero M

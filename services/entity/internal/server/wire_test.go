@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -61,5 +62,52 @@ func TestWrapReadsAsDecode(t *testing.T) {
 	}
 	if _, _, err := wrap[*entityv1.WorkOrder](wireOf(col), store.Row{ID: "wo_x", Data: []byte{0xff}}, nil); err == nil {
 		t.Error("a broken stored record wrapped without an error")
+	}
+}
+
+// TestWrapPageSharesBuffer checks that records wrapped one after another
+// into one buffer, as List does, each keep their own fields: the buffer
+// grows past its first size, and no record's bytes run into the next's.
+func TestWrapPageSharesBuffer(t *testing.T) {
+	col, _ := model.ByName(model.WorkOrders)
+	created := time.Date(2026, 3, 4, 5, 6, 7, 123456000, time.UTC)
+	var rows []store.Row
+	for i, title := range []string{"Replace bearing", "Grease pump", "Check valve", "Inspect belt"} {
+		data, err := proto.Marshal(&entityv1.WorkOrder{Id: fmt.Sprintf("wo_%d", i), Title: title, AssigneeIds: []string{title}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := created.Add(time.Duration(i) * time.Minute)
+		rows = append(rows, store.Row{ID: fmt.Sprintf("wo_%d", i), Data: data, CreateTime: at, UpdateTime: at})
+	}
+	buf := make([]byte, 0, wrapSize(rows[:1])) // too small for the page
+	var page entityv1.ListWorkOrdersResponse
+	for _, r := range rows {
+		var m *entityv1.WorkOrder
+		var err error
+		if m, buf, err = wrap[*entityv1.WorkOrder](wireOf(col), r, buf); err != nil {
+			t.Fatal(err)
+		}
+		page.WorkOrders = append(page.WorkOrders, m)
+	}
+	wire, err := proto.Marshal(&page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got entityv1.ListWorkOrdersResponse
+	if err := proto.Unmarshal(wire, &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.WorkOrders) != len(rows) {
+		t.Fatalf("%d records read back, want %d", len(got.WorkOrders), len(rows))
+	}
+	for i, r := range rows {
+		want, err := decode[*entityv1.WorkOrder](col, r, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !proto.Equal(got.WorkOrders[i], want) {
+			t.Errorf("record %d reads as\n%v\nwant\n%v", i, got.WorkOrders[i], want)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -426,6 +427,36 @@ func TestListPaging(t *testing.T) {
 		rows := list(t, s, store.Query{Connection: "conn_a", Collection: "workOrders", Filter: f}, 100)
 		if len(rows) != 450 || rows[0].ID != asc[300] || rows[449].ID != asc[749] {
 			t.Errorf("filtered pages: %d rows, want 450 from the third to the fifth batch", len(rows))
+		}
+	})
+}
+
+// TestListReadsAsGet checks that List's rows are the stored rows, as Get
+// reads them less Hash, over a page of more bytes than one of List's
+// buffers holds.
+func TestListReadsAsGet(t *testing.T) {
+	dbtest.Each(t, store.Migrations, func(t *testing.T, d *db.DB) {
+		s := store.New(d)
+		var rows []store.Row
+		for i := range 40 {
+			r := rec(fmt.Sprintf("r%02d", i), strings.Repeat(string(rune('a'+i%26)), 3000+i))
+			if i%3 == 0 {
+				r.Status = ""
+				r.RemoteData = fmt.Appendf(nil, `{"n":%d}`, i)
+			}
+			rows = append(rows, r)
+		}
+		upsert(t, s, t0, rows...)
+		got := list(t, s, store.Query{Connection: "conn_a", Collection: "workOrders", RemoteData: true}, 100)
+		if len(got) != len(rows) {
+			t.Fatalf("List: %d rows, want %d", len(got), len(rows))
+		}
+		for _, r := range got {
+			want := get(t, s, r.RemoteID)
+			want.Hash = nil
+			if !reflect.DeepEqual(r, want) {
+				t.Errorf("List's row %s = %+v\nwant %+v", r.RemoteID, r, want)
+			}
 		}
 	})
 }
