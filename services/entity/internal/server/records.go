@@ -61,17 +61,41 @@ func (s *Server) connectionSecrets(ctx context.Context, id string) (secrets, err
 		return secrets{}, apierr.New(apierr.Internal, "no connector for system %q", c.GetSystem())
 	}
 	t := target{conn: c, system: impl.Describe(), impl: impl}
-	if c.GetStatus() == connectionv1.Connection_DISCONNECTED || c.GetStatus() == connectionv1.Connection_DELETING {
-		return secrets{}, apierr.New(apierr.ConnectionDisconnected, "connection %s is %s", c.GetId(), c.GetStatus()).With("connection", c.GetId())
+	if err := reachable(c); err != nil {
+		return secrets{}, err
 	}
 	return secrets{target: t, cfg: connector.Config{Connection: id, Settings: c.GetSettings(), Credentials: resp.GetCredentials()}}, nil
 }
 
+// reachable refuses calls to the system of a connection disconnected or
+// being deleted: it has only its stored data.
+func reachable(c *connectionv1.Connection) error {
+	if c.GetStatus() == connectionv1.Connection_DISCONNECTED || c.GetStatus() == connectionv1.Connection_DELETING {
+		return apierr.New(apierr.ConnectionDisconnected, "connection %s is %s", c.GetId(), c.GetStatus()).With("connection", c.GetId())
+	}
+	return nil
+}
+
 // live returns the connection's connector config (with its credentials), for
-// a call to the system. A disconnected connection has only its stored data.
+// a call to the system: the one kept for the connection as authentication
+// read it (see configs), or else the connection service's.
 func (s *Server) live(ctx context.Context, t target) (connector.Config, error) {
+	if err := reachable(t.conn); err != nil {
+		return connector.Config{}, err
+	}
+	if t.conn.GetUpdateTime() != nil {
+		if cfg, ok := s.configs.get(t.conn.GetId(), t.conn.GetUpdateTime().AsTime()); ok {
+			return cfg, nil
+		}
+	}
 	sec, err := s.connectionSecrets(ctx, t.conn.GetId())
-	return sec.cfg, err
+	if err != nil {
+		return connector.Config{}, err
+	}
+	if read := sec.target.conn.GetUpdateTime(); read != nil {
+		s.configs.put(t.conn.GetId(), read.AsTime(), sec.cfg)
+	}
+	return sec.cfg, nil
 }
 
 type listRequest interface {
@@ -288,8 +312,9 @@ type changes struct {
 // ingest stores records a connector returned (and tombstones the keys it
 // reports deleted) in one transaction, with one event per created, changed
 // or deleted record in the store's outbox, which the relay ships to the
-// connection service. then, when not nil, runs last in the transaction.
-func (s *Server) ingest(ctx context.Context, connection string, col *model.Collection, records []*connectorv1.Record, deleted []string, then func(*store.Tx) error) (changes, error) {
+// connection service. then, when not nil, runs last in the transaction,
+// with the rows the upsert wrote (created or changed).
+func (s *Server) ingest(ctx context.Context, connection string, col *model.Collection, records []*connectorv1.Record, deleted []string, then func(tx *store.Tx, written []store.Row) error) (changes, error) {
 	now := db.Now()
 	byID := make(map[string]proto.Message, len(records))
 	rows := make([]store.Row, 0, len(records))
@@ -342,7 +367,7 @@ func (s *Server) ingest(ctx context.Context, connection string, col *model.Colle
 		}
 		ch = changes{Seen: int64(len(records)), Created: int64(len(created)), Updated: int64(len(updated)), Deleted: int64(len(gone))}
 		if then != nil {
-			return then(tx)
+			return then(tx, append(created, updated...))
 		}
 		return nil
 	})

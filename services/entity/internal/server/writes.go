@@ -37,10 +37,15 @@ func stored[M proto.Message](ctx context.Context, s *Server, t target, col *mode
 	var out M
 	connection := t.conn.GetId()
 	id := col.ID(connection, rec.GetRemoteId())
-	_, err := s.ingest(ctx, connection, col, []*connectorv1.Record{rec}, nil, func(tx *store.Tx) error {
-		row, err := tx.Get(ctx, connection, col.Name, id)
-		if err != nil {
-			return err
+	_, err := s.ingest(ctx, connection, col, []*connectorv1.Record{rec}, nil, func(tx *store.Tx, written []store.Row) error {
+		var row store.Row
+		var err error
+		if len(written) == 1 {
+			row = written[0]
+		} else { // unchanged: the row stored before
+			if row, err = tx.Get(ctx, connection, col.Name, id); err != nil {
+				return err
+			}
 		}
 		if out, err = decode[M](col, row, false); err != nil || requestID == "" {
 			return err
