@@ -52,7 +52,7 @@ func (s *Store) Transact(ctx context.Context, fn func(*Tx) error) error {
 	if err := fn(t); err != nil {
 		return err
 	}
-	if err := s.enqueue(ctx, sqlTx, t.events); err != nil {
+	if err := t.enqueue(ctx); err != nil {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
@@ -88,7 +88,8 @@ func (t *Tx) announce(typ string, rows []Row) {
 // commits, which the relay keeps. The lock is taken last, after every row
 // the transaction writes, so that its holder never waits for another
 // transaction, and it is held only for the inserts and the commit.
-func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, events []Event) error {
+func (t *Tx) enqueue(ctx context.Context) error {
+	s, events := t.s, t.events
 	if len(events) == 0 {
 		return nil
 	}
@@ -99,7 +100,7 @@ func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, events []Event) error {
 		}
 		slices.Sort(conns) // every transaction locks in one order: no deadlock
 		for _, c := range slices.Compact(conns) {
-			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || '|outbox|' || $1, 0))`, c); err != nil {
+			if _, err := t.tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || '|outbox|' || $1, 0))`, c); err != nil {
 				return err
 			}
 		}
@@ -123,7 +124,7 @@ func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, events []Event) error {
 			}
 			args = append(args, e.Type, e.Connection, e.Collection, e.ID, e.RemoteID, db.Micros(e.UpdateTime), hash)
 		}
-		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+		if _, err := t.tx.ExecContext(ctx, b.String(), args...); err != nil {
 			return err
 		}
 	}
@@ -144,7 +145,7 @@ func (s *Store) Relay(ctx context.Context, limit int, send func([]Event) error) 
 	if s.db.Dialect != db.Postgres {
 		// SQLite has one writer, which a transaction held while send runs
 		// would keep from every write; the process's one relay reads alone.
-		return relay(ctx, s.db, s.db.Dialect, limit, send)
+		return relay(ctx, prepared{s.db}, s.db.Dialect, limit, send)
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -174,12 +175,20 @@ func relay(ctx context.Context, q execQuerier, d db.Dialect, limit int, send fun
 	if err := send(events); err != nil {
 		return 0, err
 	}
-	seqs := make([]int64, len(events))
-	for i, e := range events {
-		seqs[i] = e.Seq
+	// On SQLite, whose one writer gives out seqs in the order of commits
+	// (and AUTOINCREMENT never one twice), the events read are every event
+	// up to the last one's seq.
+	del, arg := `DELETE FROM outbox WHERE seq <= $1`, any(events[len(events)-1].Seq)
+	if d == db.Postgres {
+		// A smaller seq may be a transaction's that had not committed when
+		// the events were read.
+		seqs := make([]int64, len(events))
+		for i, e := range events {
+			seqs[i] = e.Seq
+		}
+		del, arg = `DELETE FROM outbox WHERE seq = ANY($1)`, seqs
 	}
-	cond, args := in(d, "seq", seqs, nil)
-	if _, err := q.ExecContext(ctx, `DELETE FROM outbox WHERE `+cond, args...); err != nil {
+	if _, err := q.ExecContext(ctx, del, arg); err != nil {
 		return 0, err
 	}
 	return len(events), nil

@@ -107,15 +107,15 @@ func params(b *strings.Builder, d db.Dialect, from, n int) {
 
 // in returns a condition "col is one of vals", appending its arguments:
 // = ANY($n) with one array parameter on PostgreSQL, IN (?, ...) on SQLite.
-func in[T any](d db.Dialect, col string, vals []T, args []any) (string, []any) {
-	if d == db.Postgres {
+func (s *Store) in(col string, vals []string, args []any) (string, []any) {
+	if s.db.Dialect == db.Postgres {
 		args = append(args, vals)
 		return col + " = ANY($" + strconv.Itoa(len(args)) + ")", args
 	}
 	var b strings.Builder
 	b.WriteString(col)
 	b.WriteString(" IN (")
-	params(&b, d, len(args)+1, len(vals))
+	params(&b, s.db.Dialect, len(args)+1, len(vals))
 	b.WriteByte(')')
 	for _, v := range vals {
 		args = append(args, v)
@@ -138,6 +138,14 @@ func (p prepared) QueryContext(ctx context.Context, query string, args ...any) (
 
 func (p prepared) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	return p.db.QueryRowPrepared(ctx, query, args...)
+}
+
+func (p prepared) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := p.db.Stmt(ctx, query)
+	if err != nil {
+		return p.db.ExecContext(ctx, query, args...)
+	}
+	return st.ExecContext(ctx, args...)
 }
 
 // read runs reads that page through an index in its order. On PostgreSQL
@@ -303,7 +311,7 @@ func (s *Store) lookup(ctx context.Context, tx *sql.Tx, connection, collection s
 		query += `connection_id = ? AND collection = ? AND `
 		args = []any{connection, collection}
 	}
-	cond, args := in(s.db.Dialect, "id", ids, args)
+	cond, args := s.in("id", ids, args)
 	rs, err := tx.QueryContext(ctx, query+cond, args...)
 	if err != nil {
 		return err
@@ -462,7 +470,7 @@ func (t *Tx) Tombstone(ctx context.Context, connection, collection string, ids [
 	us, _ := micros(now)
 	byID := make(map[string]Row, len(ids))
 	for start := 0; start < len(ids); start += chunk {
-		cond, args := in(t.s.db.Dialect, "id", ids[start:min(start+chunk, len(ids))], []any{us, connection, collection})
+		cond, args := t.s.in("id", ids[start:min(start+chunk, len(ids))], []any{us, connection, collection})
 		rs, err := t.tx.QueryContext(ctx, `UPDATE records SET delete_time = $1, update_time = $1
 			WHERE connection_id = $2 AND collection = $3 AND delete_time = 0 AND `+cond+` RETURNING `+rowColumns, args...)
 		if err != nil {
