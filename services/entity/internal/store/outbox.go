@@ -110,20 +110,14 @@ func (t *Tx) enqueue(ctx context.Context) error {
 		batch := events[start:min(start+chunk, len(events))]
 		var b strings.Builder
 		b.WriteString(`INSERT INTO outbox (type, connection_id, collection, record_id, remote_id, update_time, hash) VALUES `)
-		args := make([]any, 0, len(batch)*cols)
-		for i, e := range batch {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteByte('(')
-			params(&b, s.db.Dialect, len(args)+1, cols)
-			b.WriteByte(')')
+		args := values(&b, s.db.Dialect, len(batch), cols, make([]any, 0, len(batch)*cols), func(args []any, i int) []any {
+			e := &batch[i]
 			hash := e.Hash
 			if hash == nil {
 				hash = []byte{}
 			}
-			args = append(args, e.Type, e.Connection, e.Collection, e.ID, e.RemoteID, db.Micros(e.UpdateTime), hash)
-		}
+			return append(args, e.Type, e.Connection, e.Collection, e.ID, e.RemoteID, db.Micros(e.UpdateTime), hash)
+		})
 		if _, err := t.tx.ExecContext(ctx, b.String(), args...); err != nil {
 			return err
 		}

@@ -105,6 +105,21 @@ func params(b *strings.Builder, d db.Dialect, from, n int) {
 	}
 }
 
+// values appends to b n rows of cols placeholders each, "(…),(…)", and to
+// args the rows' arguments, which add appends for row i.
+func values(b *strings.Builder, d db.Dialect, n, cols int, args []any, add func(args []any, i int) []any) []any {
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('(')
+		params(b, d, len(args)+1, cols)
+		b.WriteByte(')')
+		args = add(args, i)
+	}
+	return args
+}
+
 // in returns a condition "col is one of vals", appending its arguments:
 // = ANY($n) with one array parameter on PostgreSQL, IN (?, ...) on SQLite.
 func (s *Store) in(col string, vals []string, args []any) (string, []any) {
@@ -389,17 +404,11 @@ func (s *Store) insert(ctx context.Context, tx *sql.Tx, rows []Row) error {
 		b.WriteString(`OR ROLLBACK `)
 	}
 	b.WriteString(`INTO records (connection_id, collection, id, remote_id, status, create_time, update_time, delete_time, hash, data, remote_data) VALUES `)
-	args := make([]any, 0, len(rows)*cols)
-	for i, r := range rows {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('(')
-		params(&b, s.db.Dialect, len(args)+1, cols)
-		b.WriteByte(')')
-		args = append(args, r.Connection, r.Collection, r.ID, r.RemoteID, r.Status,
-			db.Micros(r.CreateTime), db.Micros(r.UpdateTime), int64(0), r.Hash, r.Data, remoteData(r))
-	}
+	args := values(&b, s.db.Dialect, len(rows), cols, make([]any, 0, len(rows)*cols), func(args []any, i int) []any {
+		r := &rows[i]
+		return append(args, r.Connection, r.Collection, r.ID, r.RemoteID, r.Status,
+			db.Micros(r.CreateTime), db.Micros(r.UpdateTime), int64(0), r.Hash, r.Data, remoteData(*r))
+	})
 	if s.db.Dialect == db.Postgres {
 		b.WriteString(` ON CONFLICT (id) DO UPDATE SET status = excluded.status, update_time = excluded.update_time, delete_time = 0,
 			hash = excluded.hash, data = excluded.data, remote_data = excluded.remote_data`)
@@ -415,16 +424,10 @@ func (s *Store) update(ctx context.Context, tx *sql.Tx, rows []Row) error {
 	b.Grow(300 + len(rows)*cols*3)
 	b.WriteString(`UPDATE OR ROLLBACK records SET status = v.column4, update_time = v.column5, delete_time = 0,
 		hash = v.column6, data = v.column7, remote_data = v.column8 FROM (VALUES `)
-	args := make([]any, 0, len(rows)*cols)
-	for i, r := range rows {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('(')
-		params(&b, s.db.Dialect, len(args)+1, cols)
-		b.WriteByte(')')
-		args = append(args, r.Connection, r.Collection, r.ID, r.Status, db.Micros(r.UpdateTime), r.Hash, r.Data, remoteData(r))
-	}
+	args := values(&b, s.db.Dialect, len(rows), cols, make([]any, 0, len(rows)*cols), func(args []any, i int) []any {
+		r := &rows[i]
+		return append(args, r.Connection, r.Collection, r.ID, r.Status, db.Micros(r.UpdateTime), r.Hash, r.Data, remoteData(*r))
+	})
 	b.WriteString(`) AS v WHERE records.connection_id = v.column1 AND records.collection = v.column2 AND records.id = v.column3`)
 	_, err := tx.ExecContext(ctx, b.String(), args...)
 	return err
