@@ -41,6 +41,7 @@ type Server struct {
 	connectors  map[string]connector.Connector
 	systems     []*entityv1.System
 	connections connectionv1.ConnectionInternalServiceClient
+	configs     configs
 }
 
 // New returns the service.

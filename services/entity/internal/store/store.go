@@ -48,10 +48,13 @@ type Row struct {
 // Store is the entity service's store.
 type Store struct {
 	db *db.DB
+	// committed receives a value (dropped when one is waiting) after each
+	// transaction that put events in the outbox.
+	committed chan struct{}
 }
 
 // New returns a store on a migrated database.
-func New(d *db.DB) *Store { return &Store{db: d} }
+func New(d *db.DB) *Store { return &Store{db: d, committed: make(chan struct{}, 1)} }
 
 // chunk is the most rows one statement writes or looks up: 1,000 rows of 11
 // parameters stay well under SQLite's 32,766 and PostgreSQL's 65,535.
@@ -102,6 +105,21 @@ func params(b *strings.Builder, d db.Dialect, from, n int) {
 	}
 }
 
+// values appends to b n rows of cols placeholders each, "(…),(…)", and to
+// args the rows' arguments, which add appends for row i.
+func values(b *strings.Builder, d db.Dialect, n, cols int, args []any, add func(args []any, i int) []any) []any {
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('(')
+		params(b, d, len(args)+1, cols)
+		b.WriteByte(')')
+		args = add(args, i)
+	}
+	return args
+}
+
 // in returns a condition "col is one of vals", appending its arguments:
 // = ANY($n) with one array parameter on PostgreSQL, IN (?, ...) on SQLite.
 func (s *Store) in(col string, vals []string, args []any) (string, []any) {
@@ -135,6 +153,14 @@ func (p prepared) QueryContext(ctx context.Context, query string, args ...any) (
 
 func (p prepared) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	return p.db.QueryRowPrepared(ctx, query, args...)
+}
+
+func (p prepared) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := p.db.Stmt(ctx, query)
+	if err != nil {
+		return p.db.ExecContext(ctx, query, args...)
+	}
+	return st.ExecContext(ctx, args...)
 }
 
 // read runs reads that page through an index in its order. On PostgreSQL
@@ -177,7 +203,7 @@ type stored struct {
 	deleted  bool
 }
 
-// Upsert stores rows, in one transaction, keyed by ID. A row whose ID is new
+// Upsert stores rows keyed by ID. A row whose ID is new
 // is created (CreateTime = UpdateTime = now). A row whose Hash differs from
 // the stored one, or that was tombstoned, is updated (UpdateTime = now,
 // DeleteTime cleared, CreateTime kept). A row with the stored hash is left
@@ -187,13 +213,14 @@ type stored struct {
 // final times, in input order. An ID given twice in one batch is taken in
 // order: the later row is compared with the earlier one. An ID stored for
 // another remote id (or, on PostgreSQL, another connection or collection)
-// is an error.
+// is an error. Each created and each updated row has its record.created or
+// record.updated event in the outbox when the transaction commits.
 //
 // Upserts of the same rows that run at once on PostgreSQL may both report a
 // row created (the store stays consistent: the last write wins); callers
 // that announce events should not sync one collection of a connection twice
 // at once.
-func (s *Store) Upsert(ctx context.Context, rows []Row, now time.Time, encode func(*Row) error) (created, updated []Row, err error) {
+func (t *Tx) Upsert(ctx context.Context, rows []Row, now time.Time, encode func(*Row) error) (created, updated []Row, err error) {
 	if len(rows) == 0 {
 		return nil, nil, nil
 	}
@@ -215,17 +242,11 @@ func (s *Store) Upsert(ctx context.Context, rows []Row, now time.Time, encode fu
 	}
 	_, nowT := micros(now)
 
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer tx.Rollback()
-
 	known := make(map[key]stored, len(rows))
 	for _, g := range groups {
 		all := ids[g]
 		for start := 0; start < len(all); start += chunk {
-			if err := s.lookup(ctx, tx, g.connection, g.collection, all[start:min(start+chunk, len(all))], known); err != nil {
+			if err := t.s.lookup(ctx, t.tx, g.connection, g.collection, all[start:min(start+chunk, len(all))], known); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -287,12 +308,11 @@ func (s *Store) Upsert(ctx context.Context, rows []Row, now time.Time, encode fu
 		}
 	}
 
-	if err := s.write(ctx, tx, inserts, updates); err != nil {
+	if err := t.s.write(ctx, t.tx, inserts, updates); err != nil {
 		return nil, nil, err
 	}
-	if err := tx.Commit(); err != nil {
-		return nil, nil, err
-	}
+	t.announce(RecordCreated, created)
+	t.announce(RecordUpdated, updated)
 	return created, updated, nil
 }
 
@@ -384,17 +404,11 @@ func (s *Store) insert(ctx context.Context, tx *sql.Tx, rows []Row) error {
 		b.WriteString(`OR ROLLBACK `)
 	}
 	b.WriteString(`INTO records (connection_id, collection, id, remote_id, status, create_time, update_time, delete_time, hash, data, remote_data) VALUES `)
-	args := make([]any, 0, len(rows)*cols)
-	for i, r := range rows {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('(')
-		params(&b, s.db.Dialect, len(args)+1, cols)
-		b.WriteByte(')')
-		args = append(args, r.Connection, r.Collection, r.ID, r.RemoteID, r.Status,
-			db.Micros(r.CreateTime), db.Micros(r.UpdateTime), int64(0), r.Hash, r.Data, remoteData(r))
-	}
+	args := values(&b, s.db.Dialect, len(rows), cols, make([]any, 0, len(rows)*cols), func(args []any, i int) []any {
+		r := &rows[i]
+		return append(args, r.Connection, r.Collection, r.ID, r.RemoteID, r.Status,
+			db.Micros(r.CreateTime), db.Micros(r.UpdateTime), int64(0), r.Hash, r.Data, remoteData(*r))
+	})
 	if s.db.Dialect == db.Postgres {
 		b.WriteString(` ON CONFLICT (id) DO UPDATE SET status = excluded.status, update_time = excluded.update_time, delete_time = 0,
 			hash = excluded.hash, data = excluded.data, remote_data = excluded.remote_data`)
@@ -410,16 +424,10 @@ func (s *Store) update(ctx context.Context, tx *sql.Tx, rows []Row) error {
 	b.Grow(300 + len(rows)*cols*3)
 	b.WriteString(`UPDATE OR ROLLBACK records SET status = v.column4, update_time = v.column5, delete_time = 0,
 		hash = v.column6, data = v.column7, remote_data = v.column8 FROM (VALUES `)
-	args := make([]any, 0, len(rows)*cols)
-	for i, r := range rows {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('(')
-		params(&b, s.db.Dialect, len(args)+1, cols)
-		b.WriteByte(')')
-		args = append(args, r.Connection, r.Collection, r.ID, r.Status, db.Micros(r.UpdateTime), r.Hash, r.Data, remoteData(r))
-	}
+	args := values(&b, s.db.Dialect, len(rows), cols, make([]any, 0, len(rows)*cols), func(args []any, i int) []any {
+		r := &rows[i]
+		return append(args, r.Connection, r.Collection, r.ID, r.Status, db.Micros(r.UpdateTime), r.Hash, r.Data, remoteData(*r))
+	})
 	b.WriteString(`) AS v WHERE records.connection_id = v.column1 AND records.collection = v.column2 AND records.id = v.column3`)
 	_, err := tx.ExecContext(ctx, b.String(), args...)
 	return err
@@ -428,12 +436,21 @@ func (s *Store) update(ctx context.Context, tx *sql.Tx, rows []Row) error {
 // Get returns one record of a connection's collection, tombstoned or not;
 // ErrNotFound if there is none.
 func (s *Store) Get(ctx context.Context, connection, collection, id string) (Row, error) {
+	return s.get(ctx, s.db, connection, collection, id)
+}
+
+// Get is Store.Get within the transaction.
+func (t *Tx) Get(ctx context.Context, connection, collection, id string) (Row, error) {
+	return t.s.get(ctx, t.tx, connection, collection, id)
+}
+
+func (s *Store) get(ctx context.Context, q querier, connection, collection, id string) (Row, error) {
 	var sc scanner
 	if s.db.Dialect == db.Postgres {
 		// By id alone (see the migration), then checked.
-		sc = s.db.QueryRowContext(ctx, `SELECT `+rowColumns+`, remote_data FROM records WHERE id = $1`, id)
+		sc = q.QueryRowContext(ctx, `SELECT `+rowColumns+`, remote_data FROM records WHERE id = $1`, id)
 	} else {
-		sc = s.db.QueryRowContext(ctx, `SELECT `+rowColumns+`, remote_data FROM records WHERE connection_id = $1 AND collection = $2 AND id = $3`,
+		sc = q.QueryRowContext(ctx, `SELECT `+rowColumns+`, remote_data FROM records WHERE connection_id = $1 AND collection = $2 AND id = $3`,
 			connection, collection, id)
 	}
 	r, err := scanRow(sc, true)
@@ -446,21 +463,18 @@ func (s *Store) Get(ctx context.Context, connection, collection, id string) (Row
 // Tombstone marks the live records of a collection with these ids deleted
 // at now (DeleteTime = UpdateTime = now, so that readers following
 // update_time see deletions) and returns them, in the order of ids, without
-// RemoteData. Ids unknown or already tombstoned are skipped.
-func (s *Store) Tombstone(ctx context.Context, connection, collection string, ids []string, now time.Time) ([]Row, error) {
+// RemoteData. Ids unknown or already tombstoned are skipped. Each
+// tombstoned record has its record.deleted event in the outbox when the
+// transaction commits.
+func (t *Tx) Tombstone(ctx context.Context, connection, collection string, ids []string, now time.Time) ([]Row, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
 	us, _ := micros(now)
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
 	byID := make(map[string]Row, len(ids))
 	for start := 0; start < len(ids); start += chunk {
-		cond, args := s.in("id", ids[start:min(start+chunk, len(ids))], []any{us, connection, collection})
-		rs, err := tx.QueryContext(ctx, `UPDATE records SET delete_time = $1, update_time = $1
+		cond, args := t.s.in("id", ids[start:min(start+chunk, len(ids))], []any{us, connection, collection})
+		rs, err := t.tx.QueryContext(ctx, `UPDATE records SET delete_time = $1, update_time = $1
 			WHERE connection_id = $2 AND collection = $3 AND delete_time = 0 AND `+cond+` RETURNING `+rowColumns, args...)
 		if err != nil {
 			return nil, err
@@ -478,9 +492,6 @@ func (s *Store) Tombstone(ctx context.Context, connection, collection string, id
 			return nil, err
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		return nil, err
-	}
 	out := make([]Row, 0, len(byID))
 	for _, id := range ids {
 		if r, ok := byID[id]; ok {
@@ -488,6 +499,7 @@ func (s *Store) Tombstone(ctx context.Context, connection, collection string, id
 			delete(byID, id)
 		}
 	}
+	t.announce(RecordDeleted, out)
 	return out, nil
 }
 
