@@ -47,8 +47,8 @@ func BenchmarkFullListing(b *testing.B) {
 	b.ReportMetric(float64(total)/time.Since(start).Seconds(), "records/s")
 }
 
-// BenchmarkMapWorkOrder maps one typical listed work order: the mapping's
-// own cost, without HTTP, JSON or the simulator.
+// BenchmarkMapWorkOrder decodes and maps one typical listed work order: the
+// mapping's own cost, without HTTP or the simulator.
 func BenchmarkMapWorkOrder(b *testing.B) {
 	s := startSim(b, sim.Config{})
 	c := newConnector()
@@ -63,7 +63,12 @@ func BenchmarkMapWorkOrder(b *testing.B) {
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		obj.record(p.Member[i%len(p.Member)].(map[string]any), e)
+		raw := p.Member[i%len(p.Member)]
+		var m member
+		if err := decodeJSON(raw, &m); err != nil {
+			b.Fatal(err)
+		}
+		obj.record(m, raw, e)
 		i++
 	}
 }

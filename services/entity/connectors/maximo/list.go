@@ -2,6 +2,7 @@ package maximo
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/url"
 	"strconv"
@@ -25,11 +26,12 @@ const (
 	overlap = 2 * time.Second
 )
 
-// page is one page of a collection query. Members decode as any, which
+// page is one page of a collection query. Members are kept as Maximo sent
+// them (the records' remote data), each then decoded as any, which
 // encoding/json fills without reflection (a []member would set each
 // attribute through reflect).
 type page struct {
-	Member       []any `json:"member"`
+	Member       []json.RawMessage `json:"member"`
 	ResponseInfo struct {
 		NextPage *struct {
 			Href string `json:"href"`
@@ -92,12 +94,12 @@ func (c *Connector) ListChanges(ctx context.Context, cfg connector.Config, req c
 	}
 	out := connector.Page{Records: make([]*connectorv1.Record, 0, len(p.Member))}
 	var newest int64
-	for _, x := range p.Member {
-		m, ok := x.(map[string]any)
-		if !ok {
+	for _, raw := range p.Member {
+		var m member
+		if err := decodeJSON(raw, &m); err != nil || m == nil {
 			return connector.Page{}, apierr.New(apierr.ConnectedSystemError, "%s listed a member that is not an object", systemName).With("system", systemName)
 		}
-		r := obj.record(m, e)
+		r := obj.record(m, raw, e)
 		out.Records = append(out.Records, r)
 		if t := r.GetRemoteUpdateTime(); t != nil && t.GetSeconds() > newest {
 			newest = t.GetSeconds()
@@ -195,23 +197,25 @@ func (c *Connector) Get(ctx context.Context, cfg connector.Config, collection, r
 	return s.get(ctx, obj, remoteID)
 }
 
-// read returns the member of a remote id, with its href and _rowstamp, by a
-// query on its key (no need to know how Maximo encodes member ids).
-func (s *session) read(ctx context.Context, obj *object, remoteID string) (member, error) {
+// read returns the member of a remote id, with its href and _rowstamp, and
+// its JSON as Maximo sent it, by a query on its key (no need to know how
+// Maximo encodes member ids).
+func (s *session) read(ctx context.Context, obj *object, remoteID string) (member, []byte, error) {
 	where, parts, ok := obj.keyWhere(remoteID)
 	if !ok {
-		return nil, notFound(obj, remoteID)
+		return nil, nil, notFound(obj, remoteID)
 	}
 	var p page
 	if err := s.getJSON(ctx, s.query(obj, where, 10), &p); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	for _, x := range p.Member {
-		if m, ok := x.(map[string]any); ok && obj.matches(m, parts) {
-			return m, nil
+	for _, raw := range p.Member {
+		var m member
+		if decodeJSON(raw, &m) == nil && m != nil && obj.matches(m, parts) {
+			return m, raw, nil
 		}
 	}
-	return nil, notFound(obj, remoteID)
+	return nil, nil, notFound(obj, remoteID)
 }
 
 func notFound(obj *object, remoteID string) error {

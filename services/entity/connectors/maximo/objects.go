@@ -99,13 +99,14 @@ var objects = func() map[string]*object {
 	return out
 }()
 
-// record maps a member to a connector record.
-func (o *object) record(m member, e *env) *connectorv1.Record {
+// record maps a member, raw its JSON as Maximo sent it, to a connector
+// record.
+func (o *object) record(m member, raw []byte, e *env) *connectorv1.Record {
 	r := &connectorv1.Record{
 		Collection:       o.collection,
 		RemoteId:         o.remoteID(m),
 		RemoteUpdateTime: m.time("changedate"),
-		RemoteData:       remoteData(m),
+		RemoteJson:       remoteJSON(raw),
 	}
 	o.fill(r, m, e)
 	return r

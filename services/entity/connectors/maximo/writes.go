@@ -186,7 +186,7 @@ func (s *session) siteFor(ctx context.Context, spec *writeSpec, msg proto.Messag
 
 // get reads and maps a record.
 func (s *session) get(ctx context.Context, obj *object, remoteID string) (*connectorv1.Record, error) {
-	m, err := s.read(ctx, obj, remoteID)
+	m, raw, err := s.read(ctx, obj, remoteID)
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +194,7 @@ func (s *session) get(ctx context.Context, obj *object, remoteID string) (*conne
 	if err != nil {
 		return nil, err
 	}
-	return obj.record(m, e), nil
+	return obj.record(m, raw, e), nil
 }
 
 // getHref reads a member by its href.
@@ -204,15 +204,19 @@ func (s *session) getHref(ctx context.Context, obj *object, href string) (*conne
 		return nil, apierr.New(apierr.ConnectedSystemError, "%s gave a record URL outside the collection: %v", systemName, err).With("system", systemName)
 	}
 	u.RawQuery = url.Values{"lean": {"1"}, "oslc.select": {obj.sel}}.Encode()
+	r, err := s.call(ctx, http.MethodGet, u, nil, nil)
+	if err != nil {
+		return nil, err
+	}
 	var m member
-	if err := s.getJSON(ctx, u, &m); err != nil {
+	if err := decodeJSON(r.body, &m); err != nil {
 		return nil, err
 	}
 	e, err := s.env(ctx, obj)
 	if err != nil {
 		return nil, err
 	}
-	return obj.record(m, e), nil
+	return obj.record(m, r.body, e), nil
 }
 
 // answer maps the record a write returned (properties header), or reads it
@@ -234,7 +238,7 @@ func (s *session) answer(ctx context.Context, obj *object, r *reply, remoteID st
 	if err != nil {
 		return nil, err
 	}
-	return obj.record(m, e), nil
+	return obj.record(m, r.body, e), nil
 }
 
 // memberURL is the URL of a member read by read(), with a query.
@@ -310,7 +314,7 @@ func (c *Connector) Update(ctx context.Context, cfg connector.Config, rec *conne
 	if err != nil {
 		return nil, err
 	}
-	cur, err := s.read(ctx, obj, rec.GetRemoteId())
+	cur, curRaw, err := s.read(ctx, obj, rec.GetRemoteId())
 	if err != nil {
 		return nil, err
 	}
@@ -323,7 +327,7 @@ func (c *Connector) Update(ctx context.Context, cfg connector.Config, rec *conne
 		if err != nil {
 			return nil, err
 		}
-		return obj.record(cur, e), nil
+		return obj.record(cur, curRaw, e), nil
 	}
 	headers := map[string]string{}
 	if merge {
@@ -343,7 +347,7 @@ func (c *Connector) Delete(ctx context.Context, cfg connector.Config, collection
 	if err != nil {
 		return err
 	}
-	cur, err := s.read(ctx, obj, remoteID)
+	cur, _, err := s.read(ctx, obj, remoteID)
 	if err != nil {
 		return err
 	}
@@ -375,7 +379,7 @@ func (c *Connector) SetStatus(ctx context.Context, cfg connector.Config, collect
 	if err != nil {
 		return nil, err
 	}
-	cur, err := s.read(ctx, obj, remoteID)
+	cur, curRaw, err := s.read(ctx, obj, remoteID)
 	if err != nil {
 		return nil, err
 	}
@@ -384,7 +388,7 @@ func (c *Connector) SetStatus(ctx context.Context, cfg connector.Config, collect
 		return nil, err
 	}
 	col, _ := model.ByName(collection)
-	if rec := obj.record(cur, e); cur.str("status") == target || col.Status(col.FromRecord(rec)) == status {
+	if rec := obj.record(cur, curRaw, e); cur.str("status") == target || col.Status(col.FromRecord(rec)) == status {
 		return rec, nil
 	}
 	body := map[string]any{"status": target}
@@ -439,7 +443,7 @@ func (c *Connector) AdjustInventory(ctx context.Context, cfg connector.Config, r
 	if err != nil {
 		return nil, err
 	}
-	cur, err := s.read(ctx, obj, remoteID)
+	cur, _, err := s.read(ctx, obj, remoteID)
 	if err != nil {
 		return nil, err
 	}
