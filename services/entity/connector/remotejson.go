@@ -1,6 +1,7 @@
 package connector
 
 import (
+	"encoding/json"
 	"errors"
 	"slices"
 	"unicode/utf8"
@@ -16,23 +17,41 @@ var errNotJSONObject = errors.New("remote data is not one JSON object")
 
 // RemoteJSON returns a record's remote data (Record.remote_json) from the
 // system's own JSON object, as the system sent it, without the members
-// named in drop at any depth (such as a transport's links or row stamps).
-// It copies the bytes and never re-encodes a value, so numbers keep their
-// exact digits. It fails when raw is not one JSON object.
+// named in drop at any depth (such as a transport's links or row stamps)
+// and without white space. It copies the bytes and never re-encodes a
+// value, so numbers keep their exact digits; invalid UTF-8 becomes U+FFFD,
+// as encoding/json reads it. It fails when raw is not one JSON object.
 func RemoteJSON(raw []byte, drop ...string) ([]byte, error) {
-	f := jsonFilter{in: raw, out: make([]byte, 0, len(raw)), drop: drop}
+	_, out, err := parseObject(raw, false, drop)
+	return out, err
+}
+
+// DecodeRemote reads a system's JSON object in one pass: the object as
+// encoding/json decodes it into a map with UseNumber (every member, numbers
+// as json.Number), and its remote data as RemoteJSON returns it.
+func DecodeRemote(raw []byte, drop ...string) (map[string]any, []byte, error) {
+	v, out, err := parseObject(raw, true, drop)
+	if err != nil {
+		return nil, nil, err
+	}
+	return v.(map[string]any), out, nil
+}
+
+func parseObject(raw []byte, build bool, drop []string) (any, []byte, error) {
+	f := jsonFilter{in: raw, out: make([]byte, 0, len(raw)), drop: drop, build: build}
 	f.space()
 	if f.i >= len(raw) || raw[f.i] != '{' {
-		return nil, errNotJSONObject
+		return nil, nil, errNotJSONObject
 	}
-	if !f.value() {
-		return nil, errNotJSONObject
+	v, ok := f.value()
+	if !ok {
+		return nil, nil, errNotJSONObject
 	}
 	f.space()
 	if f.i != len(raw) {
-		return nil, errNotJSONObject
+		return nil, nil, errNotJSONObject
 	}
-	return f.out, nil
+	return v, f.out, nil
 }
 
 // StructJSON returns a record's remote data from a Struct a connector
@@ -50,11 +69,13 @@ func StructJSON(s *structpb.Struct) []byte {
 }
 
 // jsonFilter copies a JSON value from in to out, leaving out the object
-// members named in drop and the white space between tokens.
+// members named in drop and the white space between tokens; with build, it
+// also decodes the value.
 type jsonFilter struct {
 	in, out []byte
 	i       int
 	drop    []string
+	build   bool
 }
 
 func (f *jsonFilter) space() {
@@ -68,11 +89,12 @@ func (f *jsonFilter) space() {
 	}
 }
 
-// value copies one value and reports whether it was well formed.
-func (f *jsonFilter) value() bool {
+// value copies one value, returns it when building, and reports whether it
+// was well formed.
+func (f *jsonFilter) value() (any, bool) {
 	f.space()
 	if f.i >= len(f.in) {
-		return false
+		return nil, false
 	}
 	switch c := f.in[f.i]; {
 	case c == '{':
@@ -80,70 +102,76 @@ func (f *jsonFilter) value() bool {
 	case c == '[':
 		return f.array()
 	case c == '"':
-		start := f.i
-		if !f.skipString() {
-			return false
-		}
-		f.out = append(f.out, f.in[start:f.i]...)
-		return true
+		s, ok := f.str()
+		return s, ok
 	case c == '-' || c >= '0' && c <= '9':
 		return f.number()
-	default:
-		for _, lit := range []string{"true", "false", "null"} {
-			if len(f.in)-f.i >= len(lit) && string(f.in[f.i:f.i+len(lit)]) == lit {
-				f.out = append(f.out, lit...)
-				f.i += len(lit)
-				return true
-			}
-		}
-		return false
 	}
+	for _, lit := range [...]struct {
+		text string
+		v    any
+	}{{"true", true}, {"false", false}, {"null", nil}} {
+		if len(f.in)-f.i >= len(lit.text) && string(f.in[f.i:f.i+len(lit.text)]) == lit.text {
+			f.out = append(f.out, lit.text...)
+			f.i += len(lit.text)
+			return lit.v, true
+		}
+	}
+	return nil, false
 }
 
-func (f *jsonFilter) object() bool {
+func (f *jsonFilter) object() (any, bool) {
 	f.i++ // {
 	f.out = append(f.out, '{')
+	var obj map[string]any
+	if f.build {
+		obj = map[string]any{}
+	}
 	first := true
 	f.space()
 	if f.i < len(f.in) && f.in[f.i] == '}' {
 		f.i++
 		f.out = append(f.out, '}')
-		return true
+		return obj, true
 	}
 	for {
 		f.space()
 		if f.i >= len(f.in) || f.in[f.i] != '"' {
-			return false
+			return nil, false
 		}
-		start := f.i
-		if !f.skipString() {
-			return false
-		}
-		key := f.in[start:f.i]
-		f.space()
-		if f.i >= len(f.in) || f.in[f.i] != ':' {
-			return false
-		}
-		f.i++
-		// A dropped member is still read, into the output, to check it;
-		// then the output is cut back.
+		// The member is copied, then cut back out when dropped.
 		mark := len(f.out)
 		if !first {
 			f.out = append(f.out, ',')
 		}
-		f.out = append(f.out, key...)
-		f.out = append(f.out, ':')
-		if !f.value() {
-			return false
+		keyAt := len(f.out)
+		key, ok := f.str()
+		if !ok {
+			return nil, false
 		}
-		if slices.Contains(f.drop, string(key[1:len(key)-1])) {
+		name := f.out[keyAt+1 : len(f.out)-1]
+		dropped := slices.Contains(f.drop, string(name))
+		f.space()
+		if f.i >= len(f.in) || f.in[f.i] != ':' {
+			return nil, false
+		}
+		f.i++
+		f.out = append(f.out, ':')
+		v, ok := f.value()
+		if !ok {
+			return nil, false
+		}
+		if f.build {
+			obj[key] = v
+		}
+		if dropped {
 			f.out = f.out[:mark]
 		} else {
 			first = false
 		}
 		f.space()
 		if f.i >= len(f.in) {
-			return false
+			return nil, false
 		}
 		switch f.in[f.i] {
 		case ',':
@@ -151,29 +179,37 @@ func (f *jsonFilter) object() bool {
 		case '}':
 			f.i++
 			f.out = append(f.out, '}')
-			return true
+			return obj, true
 		default:
-			return false
+			return nil, false
 		}
 	}
 }
 
-func (f *jsonFilter) array() bool {
+func (f *jsonFilter) array() (any, bool) {
 	f.i++ // [
 	f.out = append(f.out, '[')
+	var arr []any
+	if f.build {
+		arr = []any{}
+	}
 	f.space()
 	if f.i < len(f.in) && f.in[f.i] == ']' {
 		f.i++
 		f.out = append(f.out, ']')
-		return true
+		return arr, true
 	}
 	for {
-		if !f.value() {
-			return false
+		v, ok := f.value()
+		if !ok {
+			return nil, false
+		}
+		if f.build {
+			arr = append(arr, v)
 		}
 		f.space()
 		if f.i >= len(f.in) {
-			return false
+			return nil, false
 		}
 		switch f.in[f.i] {
 		case ',':
@@ -182,60 +218,84 @@ func (f *jsonFilter) array() bool {
 		case ']':
 			f.i++
 			f.out = append(f.out, ']')
-			return true
+			return arr, true
 		default:
-			return false
+			return nil, false
 		}
 	}
 }
 
-// skipString moves past a string, checking its escapes, control
-// characters and UTF-8.
-func (f *jsonFilter) skipString() bool {
+// str copies a string, checking its escapes and control characters and
+// writing each byte of invalid UTF-8 as U+FFFD; when building it returns
+// the string's value.
+func (f *jsonFilter) str() (string, bool) {
 	f.i++ // opening quote
+	at := len(f.out)
+	f.out = append(f.out, '"')
+	escaped := false
+	start := f.i // of the run of bytes not yet copied
 	for f.i < len(f.in) {
 		c := f.in[f.i]
 		switch {
 		case c == '"':
+			f.out = append(f.out, f.in[start:f.i]...)
 			f.i++
-			return true
+			f.out = append(f.out, '"')
+			if !f.build {
+				return "", true
+			}
+			tok := f.out[at:]
+			if !escaped {
+				return string(tok[1 : len(tok)-1]), true
+			}
+			var s string
+			if err := json.Unmarshal(tok, &s); err != nil {
+				return "", false
+			}
+			return s, true
 		case c == '\\':
+			escaped = true
 			if f.i+1 >= len(f.in) {
-				return false
+				return "", false
 			}
 			switch f.in[f.i+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 				f.i += 2
 			case 'u':
 				if f.i+6 > len(f.in) {
-					return false
+					return "", false
 				}
 				for _, h := range f.in[f.i+2 : f.i+6] {
 					if !(h >= '0' && h <= '9' || h >= 'a' && h <= 'f' || h >= 'A' && h <= 'F') {
-						return false
+						return "", false
 					}
 				}
 				f.i += 6
 			default:
-				return false
+				return "", false
 			}
 		case c < 0x20:
-			return false
-		case c < 0x80:
+			return "", false
+		case c < utf8.RuneSelf:
 			f.i++
 		default:
 			r, n := utf8.DecodeRune(f.in[f.i:])
 			if r == utf8.RuneError && n == 1 {
-				return false
+				f.out = append(f.out, f.in[start:f.i]...)
+				f.out = utf8.AppendRune(f.out, utf8.RuneError)
+				f.i++
+				start = f.i
+				continue
 			}
 			f.i += n
 		}
 	}
-	return false
+	return "", false
 }
 
-// number copies a number as JSON's grammar has it.
-func (f *jsonFilter) number() bool {
+// number copies a number as JSON's grammar has it; when building it
+// returns it as a json.Number.
+func (f *jsonFilter) number() (any, bool) {
 	start := f.i
 	if f.in[f.i] == '-' {
 		f.i++
@@ -251,12 +311,12 @@ func (f *jsonFilter) number() bool {
 	if f.i < len(f.in) && f.in[f.i] == '0' {
 		f.i++
 	} else if digits() == 0 {
-		return false
+		return nil, false
 	}
 	if f.i < len(f.in) && f.in[f.i] == '.' {
 		f.i++
 		if digits() == 0 {
-			return false
+			return nil, false
 		}
 	}
 	if f.i < len(f.in) && (f.in[f.i] == 'e' || f.in[f.i] == 'E') {
@@ -265,9 +325,12 @@ func (f *jsonFilter) number() bool {
 			f.i++
 		}
 		if digits() == 0 {
-			return false
+			return nil, false
 		}
 	}
 	f.out = append(f.out, f.in[start:f.i]...)
-	return true
+	if !f.build {
+		return nil, true
+	}
+	return json.Number(f.in[start:f.i]), true
 }

@@ -1,10 +1,11 @@
 package connector_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"reflect"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/millwright-dev/millwright/services/entity/connector"
 )
@@ -24,7 +25,7 @@ func TestRemoteJSON(t *testing.T) {
 		{`{"a":01}`, nil, ""},
 		{`{"a":"\x"}`, nil, ""},
 		{`{"a":tru}`, nil, ""},
-		{"{\"a\":\"\xff\"}", nil, ""},
+		{"{\"a\":\"x\xffy\"}", nil, "{\"a\":\"x\uFFFDy\"}"},
 		{`{"a":1,}`, nil, ""},
 		{`{"a" 1}`, nil, ""},
 	} {
@@ -38,21 +39,25 @@ func TestRemoteJSON(t *testing.T) {
 	}
 }
 
-// FuzzRemoteJSON holds RemoteJSON to encoding/json: it accepts exactly the
-// objects encoding/json reads, and its output reads as the same value
-// without the dropped members. (It also refuses invalid UTF-8, which
-// encoding/json reads as U+FFFD.)
+// FuzzRemoteJSON holds RemoteJSON and DecodeRemote to encoding/json: they
+// accept exactly the objects encoding/json reads, DecodeRemote's value is
+// encoding/json's (with UseNumber), and the remote data reads as the same
+// value without the dropped members.
 func FuzzRemoteJSON(f *testing.F) {
-	for _, s := range []string{`{"a":1,"href":"x","b":[{"href":2,"c":"d"}]}`, `{}`, `{"a":[1,2,{"b":null}]}`, `{"a":"\u00e9\n"}`, `[]`, `{"a":1e5}`} {
+	for _, s := range []string{`{"a":1,"href":"x","b":[{"href":2,"c":"d"}]}`, `{}`, `{"a":[1,2,{"b":null}]}`, `{"a":"\u00e9\n"}`, `[]`, `{"a":1e5}`, "{\"a\xff\":\"\xfe\"}"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		got, err := connector.RemoteJSON(in, "href")
 		var v any
-		jerr := json.Unmarshal(in, &v)
+		dec := json.NewDecoder(bytes.NewReader(in))
+		dec.UseNumber()
+		jerr := dec.Decode(&v)
+		if jerr == nil && dec.More() || jerr == nil && dec.InputOffset() < int64(len(bytes.TrimRight(in, " \t\r\n"))) {
+			jerr = errors.New("more after the value")
+		}
 		_, isObject := v.(map[string]any)
-		// encoding/json reads invalid UTF-8 as U+FFFD; RemoteJSON refuses it.
-		if jerr != nil || !isObject || !utf8.Valid(in) {
+		if jerr != nil || !isObject {
 			if err == nil {
 				t.Fatalf("RemoteJSON(%q) = %q, but it is not a JSON object", in, got)
 			}
@@ -61,11 +66,20 @@ func FuzzRemoteJSON(f *testing.F) {
 		if err != nil {
 			t.Fatalf("RemoteJSON(%q): %v", in, err)
 		}
+		obj, remote, err := connector.DecodeRemote(in, "href")
+		if err != nil || !bytes.Equal(remote, got) {
+			t.Fatalf("DecodeRemote(%q) = %q, %v; RemoteJSON gave %q", in, remote, err, got)
+		}
+		if !reflect.DeepEqual(obj, v) {
+			t.Fatalf("DecodeRemote(%q) = %#v, encoding/json %#v", in, obj, v)
+		}
 		var out any
 		if err := json.Unmarshal(got, &out); err != nil {
 			t.Fatalf("RemoteJSON(%q) = %q, not JSON: %v", in, got, err)
 		}
-		if want := dropHref(v); !reflect.DeepEqual(out, want) {
+		var plain any
+		_ = json.Unmarshal(in, &plain)
+		if want := dropHref(plain); !reflect.DeepEqual(out, want) {
 			t.Fatalf("RemoteJSON(%q) = %q, want %v", in, got, want)
 		}
 	})

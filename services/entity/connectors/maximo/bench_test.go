@@ -64,11 +64,11 @@ func BenchmarkMapWorkOrder(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		raw := p.Member[i%len(p.Member)]
-		var m member
-		if err := decodeJSON(raw, &m); err != nil {
+		m, remote, err := readMember(raw)
+		if err != nil {
 			b.Fatal(err)
 		}
-		obj.record(m, raw, e)
+		obj.record(m, remote, e)
 		i++
 	}
 }

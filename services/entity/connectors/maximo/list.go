@@ -95,11 +95,11 @@ func (c *Connector) ListChanges(ctx context.Context, cfg connector.Config, req c
 	out := connector.Page{Records: make([]*connectorv1.Record, 0, len(p.Member))}
 	var newest int64
 	for _, raw := range p.Member {
-		var m member
-		if err := decodeJSON(raw, &m); err != nil || m == nil {
-			return connector.Page{}, apierr.New(apierr.ConnectedSystemError, "%s listed a member that is not an object", systemName).With("system", systemName)
+		m, remote, err := readMember(raw)
+		if err != nil {
+			return connector.Page{}, err
 		}
-		r := obj.record(m, raw, e)
+		r := obj.record(m, remote, e)
 		out.Records = append(out.Records, r)
 		if t := r.GetRemoteUpdateTime(); t != nil && t.GetSeconds() > newest {
 			newest = t.GetSeconds()
@@ -198,8 +198,8 @@ func (c *Connector) Get(ctx context.Context, cfg connector.Config, collection, r
 }
 
 // read returns the member of a remote id, with its href and _rowstamp, and
-// its JSON as Maximo sent it, by a query on its key (no need to know how
-// Maximo encodes member ids).
+// its remote data, by a query on its key (no need to know how Maximo
+// encodes member ids).
 func (s *session) read(ctx context.Context, obj *object, remoteID string) (member, []byte, error) {
 	where, parts, ok := obj.keyWhere(remoteID)
 	if !ok {
@@ -210,9 +210,8 @@ func (s *session) read(ctx context.Context, obj *object, remoteID string) (membe
 		return nil, nil, err
 	}
 	for _, raw := range p.Member {
-		var m member
-		if decodeJSON(raw, &m) == nil && m != nil && obj.matches(m, parts) {
-			return m, raw, nil
+		if m, remote, err := readMember(raw); err == nil && obj.matches(m, parts) {
+			return m, remote, nil
 		}
 	}
 	return nil, nil, notFound(obj, remoteID)

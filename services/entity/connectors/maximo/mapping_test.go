@@ -173,7 +173,11 @@ func TestReadMappings(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := decodeMember(t, tt.member)
-			r := objects[tt.collection].record(m, []byte(tt.member), &env{currency: "EUR"})
+			_, remote, err := readMember([]byte(tt.member))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := objects[tt.collection].record(m, remote, &env{currency: "EUR"})
 			col, _ := model.ByName(tt.collection)
 			if r.GetCollection() != tt.collection || r.GetRemoteId() != tt.remoteID {
 				t.Errorf("collection %q remote id %q, want %q %q", r.GetCollection(), r.GetRemoteId(), tt.collection, tt.remoteID)
@@ -198,8 +202,8 @@ func TestReadMappings(t *testing.T) {
 func TestRemoteData(t *testing.T) {
 	raw := `{"href":"h","_rowstamp":"9","wonum":"1","estdur":2.50,"historyflag":false,"x":null,"assignment":[{"laborcode":"A","localref":"l"}]}`
 	want := `{"wonum":"1","estdur":2.50,"historyflag":false,"x":null,"assignment":[{"laborcode":"A"}]}`
-	if got := remoteJSON([]byte(raw)); string(got) != want {
-		t.Errorf("remote data %s, want %s", got, want)
+	if _, got, err := readMember([]byte(raw)); err != nil || string(got) != want {
+		t.Errorf("remote data %s (%v), want %s", got, err, want)
 	}
 }
 
@@ -463,7 +467,7 @@ func FuzzMapWorkOrder(f *testing.F) {
 			return
 		}
 		for _, obj := range objectList {
-			r := obj.record(m, []byte(raw), &env{currency: "USD"})
+			r := obj.record(m, nil, &env{currency: "USD"})
 			if r.GetCollection() != obj.collection {
 				t.Fatalf("record of %s for %s", r.GetCollection(), obj.collection)
 			}

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/millwright-dev/millwright/services/entity/connector"
+	"github.com/millwright-dev/millwright/services/platform/apierr"
 )
 
 // member is one record of Maximo's lean JSON, decoded with numbers as
@@ -185,15 +186,16 @@ func (m member) time(k string) *timestamppb.Timestamp {
 	return nil
 }
 
-// remoteJSON returns a member's remote data: its JSON as Maximo sent it,
-// without its hrefs (which name the server and change with it) and its
-// _rowstamp (the row's version, not an attribute), at any depth.
-func remoteJSON(raw []byte) []byte {
-	out, err := connector.RemoteJSON(raw, "href", "localref", "_rowstamp")
+// readMember reads a member as Maximo sent it, in one pass: its attributes
+// (numbers as json.Number) and its remote data, the JSON without its hrefs
+// (which name the server and change with it) and its _rowstamp (the row's
+// version, not an attribute), at any depth.
+func readMember(raw []byte) (member, []byte, error) {
+	m, remote, err := connector.DecodeRemote(raw, "href", "localref", "_rowstamp")
 	if err != nil {
-		return nil
+		return nil, nil, apierr.New(apierr.ConnectedSystemError, "%s answered with a record that is not a JSON object: %v", systemName, err).With("system", systemName)
 	}
-	return out
+	return m, remote, nil
 }
 
 // customFields builds a Struct for every listed record, so a string value

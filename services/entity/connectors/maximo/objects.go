@@ -99,14 +99,14 @@ var objects = func() map[string]*object {
 	return out
 }()
 
-// record maps a member, raw its JSON as Maximo sent it, to a connector
+// record maps a member, with its remote data (readMember), to a connector
 // record.
-func (o *object) record(m member, raw []byte, e *env) *connectorv1.Record {
+func (o *object) record(m member, remote []byte, e *env) *connectorv1.Record {
 	r := &connectorv1.Record{
 		Collection:       o.collection,
 		RemoteId:         o.remoteID(m),
 		RemoteUpdateTime: m.time("changedate"),
-		RemoteJson:       remoteJSON(raw),
+		RemoteJson:       remote,
 	}
 	o.fill(r, m, e)
 	return r

@@ -208,23 +208,27 @@ func (s *session) getHref(ctx context.Context, obj *object, href string) (*conne
 	if err != nil {
 		return nil, err
 	}
-	var m member
-	if err := decodeJSON(r.body, &m); err != nil {
+	m, remote, err := readMember(r.body)
+	if err != nil {
 		return nil, err
 	}
 	e, err := s.env(ctx, obj)
 	if err != nil {
 		return nil, err
 	}
-	return obj.record(m, r.body, e), nil
+	return obj.record(m, remote, e), nil
 }
 
 // answer maps the record a write returned (properties header), or reads it
 // when Maximo returned none.
 func (s *session) answer(ctx context.Context, obj *object, r *reply, remoteID string) (*connectorv1.Record, error) {
-	var m member
+	var (
+		m      member
+		remote []byte
+		err    error
+	)
 	if len(bytes.TrimSpace(r.body)) > 0 {
-		if err := decodeJSON(r.body, &m); err != nil {
+		if m, remote, err = readMember(r.body); err != nil {
 			return nil, err
 		}
 	}
@@ -238,7 +242,7 @@ func (s *session) answer(ctx context.Context, obj *object, r *reply, remoteID st
 	if err != nil {
 		return nil, err
 	}
-	return obj.record(m, r.body, e), nil
+	return obj.record(m, remote, e), nil
 }
 
 // memberURL is the URL of a member read by read(), with a query.
