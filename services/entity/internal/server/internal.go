@@ -72,6 +72,13 @@ func (s Internal) PullChanges(ctx context.Context, req *entityv1.PullChangesRequ
 	})
 	resp := &entityv1.PullChangesResponse{}
 	for f := range pages {
+		// A page that cannot be fetched after others were stored ends
+		// the call with those: the caller commits them, and its next call
+		// meets the error afresh (a rate limit, say, that a call of many
+		// pages would otherwise meet every time).
+		if f.err != nil && resp.NextPageToken != "" {
+			return resp, nil
+		}
 		if f.err != nil {
 			return nil, f.err
 		}
