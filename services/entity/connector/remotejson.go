@@ -334,3 +334,108 @@ func (f *jsonFilter) number() (any, bool) {
 	}
 	return json.Number(f.in[start:f.i]), true
 }
+
+// SplitObject returns the values of a JSON object's members as they are in
+// raw (sub-slices, not decoded), checking that raw is one well-formed
+// object; a member given twice keeps its last value. It lets a connector
+// keep each record of a page as the system sent it.
+func SplitObject(raw []byte) (map[string][]byte, error) {
+	members := map[string][]byte{}
+	err := split(raw, '{', func(f *jsonFilter) bool {
+		key, ok := f.decodedString()
+		if !ok {
+			return false
+		}
+		f.space()
+		if f.i >= len(f.in) || f.in[f.i] != ':' {
+			return false
+		}
+		f.i++
+		v, ok := f.rawValue()
+		members[key] = v
+		return ok
+	})
+	return members, err
+}
+
+// SplitArray returns the elements of a JSON array as they are in raw
+// (sub-slices, not decoded), checking that raw is one well-formed array.
+func SplitArray(raw []byte) ([][]byte, error) {
+	var elems [][]byte
+	err := split(raw, '[', func(f *jsonFilter) bool {
+		v, ok := f.rawValue()
+		elems = append(elems, v)
+		return ok
+	})
+	return elems, err
+}
+
+// errNotSplittable is the answer of SplitObject and SplitArray to bytes
+// that are not one JSON object or array.
+var errNotSplittable = errors.New("not one well-formed JSON object or array")
+
+// split walks the items of the object or array (open is '{' or '[') in raw,
+// calling item at the start of each.
+func split(raw []byte, open byte, item func(*jsonFilter) bool) error {
+	closer := byte('}')
+	if open == '[' {
+		closer = ']'
+	}
+	f := &jsonFilter{in: raw}
+	f.space()
+	if f.i >= len(raw) || raw[f.i] != open {
+		return errNotSplittable
+	}
+	f.i++
+	f.space()
+	if f.i < len(raw) && raw[f.i] == closer {
+		f.i++
+	} else {
+		for {
+			f.space()
+			if !item(f) {
+				return errNotSplittable
+			}
+			f.space()
+			if f.i >= len(raw) {
+				return errNotSplittable
+			}
+			if raw[f.i] == ',' {
+				f.i++
+				continue
+			}
+			if raw[f.i] != closer {
+				return errNotSplittable
+			}
+			f.i++
+			break
+		}
+	}
+	f.space()
+	if f.i != len(raw) {
+		return errNotSplittable
+	}
+	return nil
+}
+
+// rawValue checks the next value and returns its bytes in the input.
+func (f *jsonFilter) rawValue() ([]byte, bool) {
+	f.space()
+	start := f.i
+	_, ok := f.value()
+	f.out = f.out[:0]
+	return f.in[start:f.i], ok
+}
+
+// decodedString reads a string and returns its value.
+func (f *jsonFilter) decodedString() (string, bool) {
+	if f.i >= len(f.in) || f.in[f.i] != '"' {
+		return "", false
+	}
+	build := f.build
+	f.build = true
+	s, ok := f.str()
+	f.build = build
+	f.out = f.out[:0]
+	return s, ok
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"reflect"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/millwright-dev/millwright/services/entity/connector"
 )
@@ -98,4 +99,59 @@ func dropHref(v any) any {
 		}
 	}
 	return v
+}
+
+func TestSplit(t *testing.T) {
+	page := []byte(` {"member": [ {"a":1}, {"b":[2,3]} ,"x"], "responseInfo":{"nextPage":{"href":"n"}}, "member2" : null } `)
+	obj, err := connector.SplitObject(page)
+	if err != nil || len(obj) != 3 || string(obj["responseInfo"]) != `{"nextPage":{"href":"n"}}` || string(obj["member2"]) != "null" {
+		t.Fatalf("SplitObject = %q, %v", obj, err)
+	}
+	elems, err := connector.SplitArray(obj["member"])
+	if err != nil || len(elems) != 3 || string(elems[0]) != `{"a":1}` || string(elems[1]) != `{"b":[2,3]}` || string(elems[2]) != `"x"` {
+		t.Fatalf("SplitArray = %q, %v", elems, err)
+	}
+	for _, bad := range []string{`{"a":1`, `{"a" 1}`, `[1,]`, `{"a":1} {}`, `[`, `"x"`} {
+		if _, err := connector.SplitObject([]byte(bad)); err == nil {
+			t.Errorf("SplitObject(%s) gave no error", bad)
+		}
+		if _, err := connector.SplitArray([]byte(bad)); err == nil {
+			t.Errorf("SplitArray(%s) gave no error", bad)
+		}
+	}
+	if e, err := connector.SplitArray([]byte(` [ ] `)); err != nil || len(e) != 0 {
+		t.Errorf("SplitArray([]) = %q, %v", e, err)
+	}
+}
+
+// FuzzSplit holds SplitObject to encoding/json: it accepts exactly the
+// objects encoding/json reads, each member's bytes decoding to its value.
+func FuzzSplit(f *testing.F) {
+	for _, s := range []string{`{"member":[{"a":1}],"x":{"y":"z"}}`, `{}`, `{"a":"\u00e9"}`, `[]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		obj, err := connector.SplitObject(in)
+		var want map[string]any
+		if json.Unmarshal(in, &want) != nil || want == nil || !utf8.Valid(in) {
+			if err == nil && utf8.Valid(in) {
+				t.Fatalf("SplitObject(%q) = %q, but it is not a JSON object", in, obj)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("SplitObject(%q): %v", in, err)
+		}
+		got := map[string]any{}
+		for k, raw := range obj {
+			var v any
+			if err := json.Unmarshal(raw, &v); err != nil {
+				t.Fatalf("member %q = %q: %v", k, raw, err)
+			}
+			got[k] = v
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("SplitObject(%q) = %v, want %v", in, got, want)
+		}
+	})
 }

@@ -54,8 +54,8 @@ func BenchmarkMapWorkOrder(b *testing.B) {
 	c := newConnector()
 	c.http.RatePerSecond = 0
 	ss, _ := c.session(s.cfg)
-	var p page
-	if err := ss.getJSON(context.Background(), ss.query(objects[model.WorkOrders], "", 200), &p); err != nil {
+	p, err := ss.getPage(context.Background(), ss.query(objects[model.WorkOrders], "", 200))
+	if err != nil {
 		b.Fatal(err)
 	}
 	obj := objects[model.WorkOrders]
@@ -63,7 +63,7 @@ func BenchmarkMapWorkOrder(b *testing.B) {
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		raw := p.Member[i%len(p.Member)]
+		raw := p.members[i%len(p.members)]
 		m, remote, err := readMember(raw)
 		if err != nil {
 			b.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -26,17 +27,48 @@ const (
 	overlap = 2 * time.Second
 )
 
-// page is one page of a collection query. Members are kept as Maximo sent
-// them (the records' remote data), each then decoded as any, which
-// encoding/json fills without reflection (a []member would set each
-// attribute through reflect).
+// page is one page of a collection query: its members as Maximo sent them
+// (each then read by readMember, which keeps it as the record's remote
+// data), and the next page's URL, if any.
 type page struct {
-	Member       []json.RawMessage `json:"member"`
-	ResponseInfo struct {
-		NextPage *struct {
-			Href string `json:"href"`
-		} `json:"nextPage"`
-	} `json:"responseInfo"`
+	members [][]byte
+	next    string
+}
+
+// getPage GETs a page of a collection query. Splitting the page without
+// decoding it reads each member's bytes once.
+func (s *session) getPage(ctx context.Context, u *url.URL) (page, error) {
+	r, err := s.call(ctx, http.MethodGet, u, nil, nil)
+	if err != nil {
+		return page{}, err
+	}
+	bad := func(err error) error {
+		return apierr.New(apierr.ConnectedSystemError, "%s answered with a page that cannot be read: %v", systemName, err).With("system", systemName)
+	}
+	top, err := connector.SplitObject(r.body)
+	if err != nil {
+		return page{}, bad(err)
+	}
+	var p page
+	if raw, ok := top["member"]; ok && string(raw) != "null" {
+		if p.members, err = connector.SplitArray(raw); err != nil {
+			return page{}, bad(err)
+		}
+	}
+	if raw, ok := top["responseInfo"]; ok {
+		var info struct {
+			NextPage *struct {
+				Href string `json:"href"`
+			} `json:"nextPage"`
+		}
+		if err := json.Unmarshal(raw, &info); err != nil {
+			return page{}, bad(err)
+		}
+		if info.NextPage != nil {
+			p.next = info.NextPage.Href
+		}
+	}
+	return p, nil
 }
 
 // object returns the object of a collection that supports an operation.
@@ -84,17 +116,17 @@ func (c *Connector) ListChanges(ctx context.Context, cfg connector.Config, req c
 		}
 		u = s.query(obj, where, min(size, maxPageSize))
 	}
-	var p page
-	if err := s.getJSON(ctx, u, &p); err != nil {
+	p, err := s.getPage(ctx, u)
+	if err != nil {
 		return connector.Page{}, err
 	}
 	e, err := s.env(ctx, obj)
 	if err != nil {
 		return connector.Page{}, err
 	}
-	out := connector.Page{Records: make([]*connectorv1.Record, 0, len(p.Member))}
+	out := connector.Page{Records: make([]*connectorv1.Record, 0, len(p.members))}
 	var newest int64
-	for _, raw := range p.Member {
+	for _, raw := range p.members {
 		m, remote, err := readMember(raw)
 		if err != nil {
 			return connector.Page{}, err
@@ -105,8 +137,8 @@ func (c *Connector) ListChanges(ctx context.Context, cfg connector.Config, req c
 			newest = t.GetSeconds()
 		}
 	}
-	if next := p.ResponseInfo.NextPage; next != nil && next.Href != "" {
-		nu, err := s.local(next.Href, osPath(obj.os))
+	if p.next != "" {
+		nu, err := s.local(p.next, osPath(obj.os))
 		if err != nil {
 			return connector.Page{}, apierr.New(apierr.ConnectedSystemError, "%s gave a next page outside the collection: %v", systemName, err).With("system", systemName)
 		}
@@ -205,11 +237,11 @@ func (s *session) read(ctx context.Context, obj *object, remoteID string) (membe
 	if !ok {
 		return nil, nil, notFound(obj, remoteID)
 	}
-	var p page
-	if err := s.getJSON(ctx, s.query(obj, where, 10), &p); err != nil {
+	p, err := s.getPage(ctx, s.query(obj, where, 10))
+	if err != nil {
 		return nil, nil, err
 	}
-	for _, raw := range p.Member {
+	for _, raw := range p.members {
 		if m, remote, err := readMember(raw); err == nil && obj.matches(m, parts) {
 			return m, remote, nil
 		}
