@@ -10,6 +10,7 @@ import (
 	connectionv1 "github.com/millwright-dev/millwright/gen/go/millwright/connection/v1"
 	entityv1 "github.com/millwright-dev/millwright/gen/go/millwright/entity/v1"
 	"github.com/millwright-dev/millwright/services/entity/connector"
+	"github.com/millwright-dev/millwright/services/entity/internal/relay"
 	"github.com/millwright-dev/millwright/services/entity/internal/server"
 	"github.com/millwright-dev/millwright/services/entity/internal/store"
 	"github.com/millwright-dev/millwright/services/platform/auth"
@@ -47,6 +48,7 @@ type Config struct {
 type Service struct {
 	cfg    Config
 	server *server.Server
+	relay  *relay.Relay
 	stops  []func()
 }
 
@@ -80,8 +82,16 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		}
 		byID[id] = c
 	}
-	s.server = server.New(server.Deps{Store: store.New(cfg.DB), Key: cfg.Key, Log: cfg.Log, Connectors: byID, Connections: cfg.Connections})
+	st := store.New(cfg.DB)
+	s.server = server.New(server.Deps{Store: st, Key: cfg.Key, Log: cfg.Log, Connectors: byID, Connections: cfg.Connections})
+	s.relay = relay.New(st, cfg.Connections, cfg.Log, relay.Options{})
 	return s, nil
+}
+
+// Run runs the service's background work until ctx is done: the relay of
+// record events to the connection service.
+func (s *Service) Run(ctx context.Context) error {
+	return s.relay.Run(ctx)
 }
 
 // Close stops the in-process connectors.

@@ -83,7 +83,7 @@ func (s Internal) PullChanges(ctx context.Context, req *entityv1.PullChangesRequ
 			return nil, f.err
 		}
 		page := f.page
-		ch, err := s.ingest(ctx, t.conn.GetId(), col, page.Records, page.Deleted)
+		ch, err := s.ingest(ctx, t.conn.GetId(), col, page.Records, page.Deleted, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -156,7 +156,7 @@ func (s Internal) markSeen(ctx context.Context, connection string, col *model.Co
 }
 
 // ReconcileDeletions tombstones the stored records of a collection that the
-// run's complete, reconciling listing did not see, and announces them.
+// run's complete, reconciling listing did not see, with their events.
 func (s Internal) ReconcileDeletions(ctx context.Context, req *entityv1.ReconcileDeletionsRequest) (*entityv1.ReconcileDeletionsResponse, error) {
 	if err := requireInternal(ctx); err != nil {
 		return nil, err
@@ -167,9 +167,6 @@ func (s Internal) ReconcileDeletions(ctx context.Context, req *entityv1.Reconcil
 	}
 	gone, err := s.store.TombstoneUnseen(ctx, req.GetConnection(), col.Name, req.GetRun(), db.Now())
 	if err != nil {
-		return nil, err
-	}
-	if err := s.announce(ctx, req.GetConnection(), col, nil, nil, gone); err != nil {
 		return nil, err
 	}
 	return &entityv1.ReconcileDeletionsResponse{Deleted: int64(len(gone))}, nil

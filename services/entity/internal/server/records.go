@@ -300,9 +300,10 @@ type changes struct {
 }
 
 // ingest stores records a connector returned (and tombstones the keys it
-// reports deleted) and records one event per created, changed or deleted
-// record.
-func (s *Server) ingest(ctx context.Context, connection string, col *model.Collection, records []*connectorv1.Record, deleted []string) (changes, error) {
+// reports deleted) in one transaction, with one event per created, changed
+// or deleted record in the store's outbox, which the relay ships to the
+// connection service. then, when not nil, runs last in the transaction.
+func (s *Server) ingest(ctx context.Context, connection string, col *model.Collection, records []*connectorv1.Record, deleted []string, then func(*store.Tx) error) (changes, error) {
 	now := db.Now()
 	byID := make(map[string]proto.Message, len(records))
 	rows := make([]store.Row, 0, len(records))
@@ -326,7 +327,7 @@ func (s *Server) ingest(ctx context.Context, connection string, col *model.Colle
 		byID[id] = m
 		rows = append(rows, store.Row{ID: id, Connection: connection, Collection: col.Name, RemoteID: r.GetRemoteId(), Status: col.Status(m), Hash: h.Sum(nil), RemoteData: raw})
 	}
-	created, updated, err := s.store.Upsert(ctx, rows, now, func(row *store.Row) error {
+	encode := func(row *store.Row) error {
 		m := byID[row.ID]
 		model.SetTime(m, model.FieldCreateTime, row.CreateTime)
 		model.SetTime(m, model.FieldUpdateTime, row.UpdateTime)
@@ -334,54 +335,39 @@ func (s *Server) ingest(ctx context.Context, connection string, col *model.Colle
 		var err error
 		row.Data, err = proto.Marshal(m)
 		return err
+	}
+	var ch changes
+	err := s.store.Transact(ctx, func(tx *store.Tx) error {
+		created, updated, err := tx.Upsert(ctx, rows, now, encode)
+		if err != nil {
+			return err
+		}
+		var gone []store.Row
+		if len(deleted) > 0 {
+			ids := make([]string, len(deleted))
+			for i, remote := range deleted {
+				ids[i] = col.ID(connection, remote)
+			}
+			if gone, err = tx.Tombstone(ctx, connection, col.Name, ids, now); err != nil {
+				return err
+			}
+		}
+		ch = changes{Seen: int64(len(records)), Created: int64(len(created)), Updated: int64(len(updated)), Deleted: int64(len(gone))}
+		if then != nil {
+			return then(tx)
+		}
+		return nil
 	})
 	if err != nil {
 		return changes{}, err
 	}
-	var gone []store.Row
-	if len(deleted) > 0 {
-		ids := make([]string, len(deleted))
-		for i, remote := range deleted {
-			ids[i] = col.ID(connection, remote)
-		}
-		if gone, err = s.store.Tombstone(ctx, connection, col.Name, ids, now); err != nil {
-			return changes{}, err
-		}
-	}
-	ch := changes{Seen: int64(len(records)), Created: int64(len(created)), Updated: int64(len(updated)), Deleted: int64(len(gone))}
-	return ch, s.announce(ctx, connection, col, created, updated, gone)
-}
-
-// announce records record.created, record.updated and record.deleted
-// events. Each event's dedupe key names the record and its content, so a
-// retried batch records nothing twice.
-func (s *Server) announce(ctx context.Context, connection string, col *model.Collection, created, updated, deleted []store.Row) error {
-	var events []*connectionv1.NewEvent
-	add := func(typ string, rows []store.Row) {
-		for _, r := range rows {
-			data, _ := structpb.NewStruct(map[string]any{"collection": col.Name, "id": r.ID, "remote_id": r.RemoteID})
-			// The time leads, so that a sync's keys land at the end of
-			// the events' unique index instead of at random pages of it.
-			key := fmt.Sprintf("%d|%s|%s|%x", r.UpdateTime.UnixMicro(), typ, r.ID, r.Hash)
-			events = append(events, &connectionv1.NewEvent{Type: typ, Connection: connection, Data: data, DedupeKey: key})
-		}
-	}
-	add("record.created", created)
-	add("record.updated", updated)
-	add("record.deleted", deleted)
-	for len(events) > 0 {
-		n := min(len(events), 500)
-		if _, err := s.connections.RecordEvents(ctx, &connectionv1.RecordEventsRequest{Events: events[:n]}); err != nil {
-			return err
-		}
-		events = events[n:]
-	}
-	return nil
+	return ch, nil
 }
 
 // idempotent runs a write once per request_id: a retry with the same
 // request returns the first result; the same request_id with another
-// request is refused.
+// request is refused. write must store its result with stored, which keeps
+// it as the request's response in the same transaction.
 func idempotent[M proto.Message](ctx context.Context, s *Server, connection string, req proto.Message, requestID string, write func() (M, error)) (M, error) {
 	var zero M
 	if requestID == "" {
@@ -412,11 +398,7 @@ func idempotent[M proto.Message](ctx context.Context, s *Server, connection stri
 		}
 		return zero, err
 	}
-	resp, err := proto.Marshal(out)
-	if err != nil {
-		return zero, err
-	}
-	return out, s.store.Finish(ctx, connection, requestID, resp)
+	return out, nil
 }
 
 // toSystem turns links of a message to write from Millwright ids into the

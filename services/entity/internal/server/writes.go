@@ -13,6 +13,7 @@ import (
 	entityv1 "github.com/millwright-dev/millwright/gen/go/millwright/entity/v1"
 	"github.com/millwright-dev/millwright/services/entity/connector"
 	"github.com/millwright-dev/millwright/services/entity/internal/model"
+	"github.com/millwright-dev/millwright/services/entity/internal/store"
 	"github.com/millwright-dev/millwright/services/platform/apierr"
 )
 
@@ -28,17 +29,29 @@ func writable(m proto.Message) proto.Message {
 	return m
 }
 
-// stored returns the stored message of a record the system just returned.
-func stored[M proto.Message](ctx context.Context, s *Server, t target, col *model.Collection, rec *connectorv1.Record) (M, error) {
-	var zero M
-	if _, err := s.ingest(ctx, t.conn.GetId(), col, []*connectorv1.Record{rec}, nil); err != nil {
-		return zero, err
-	}
-	row, err := s.row(ctx, t, col, "id", col.ID(t.conn.GetId(), rec.GetRemoteId()))
-	if err != nil {
-		return zero, err
-	}
-	return decode[M](col, row, false)
+// stored stores a record the system just returned and returns its stored
+// message. With a request id, the same transaction keeps the message as the
+// request's response (see idempotent), so that a write's result, its event
+// and its response are committed together.
+func stored[M proto.Message](ctx context.Context, s *Server, t target, col *model.Collection, rec *connectorv1.Record, requestID string) (M, error) {
+	var out M
+	connection := t.conn.GetId()
+	id := col.ID(connection, rec.GetRemoteId())
+	_, err := s.ingest(ctx, connection, col, []*connectorv1.Record{rec}, nil, func(tx *store.Tx) error {
+		row, err := tx.Get(ctx, connection, col.Name, id)
+		if err != nil {
+			return err
+		}
+		if out, err = decode[M](col, row, false); err != nil || requestID == "" {
+			return err
+		}
+		resp, err := proto.Marshal(out)
+		if err != nil {
+			return err
+		}
+		return tx.Finish(ctx, connection, requestID, resp)
+	})
+	return out, err
 }
 
 // create creates a record in the system, then stores and returns it.
@@ -68,7 +81,7 @@ func create[M proto.Message](ctx context.Context, s *Server, collection string, 
 		if err != nil {
 			return zero, err
 		}
-		return stored[M](ctx, s, t, col, rec)
+		return stored[M](ctx, s, t, col, rec, requestID)
 	})
 }
 
@@ -119,7 +132,7 @@ func update[M proto.Message](ctx context.Context, s *Server, collection string, 
 		if err != nil {
 			return zero, err
 		}
-		return stored[M](ctx, s, t, col, out)
+		return stored[M](ctx, s, t, col, out, requestID)
 	})
 }
 
@@ -177,7 +190,7 @@ func remove(ctx context.Context, s *Server, collection, id string) error {
 	if err := t.impl.Delete(ctx, cfg, collection, row.RemoteID); err != nil {
 		return err
 	}
-	_, err = s.ingest(ctx, t.conn.GetId(), col, nil, []string{row.RemoteID})
+	_, err = s.ingest(ctx, t.conn.GetId(), col, nil, []string{row.RemoteID}, nil)
 	return err
 }
 
@@ -205,7 +218,7 @@ func setStatus[M proto.Message](ctx context.Context, s *Server, collection strin
 		if err != nil {
 			return zero, err
 		}
-		return stored[M](ctx, s, t, col, rec)
+		return stored[M](ctx, s, t, col, rec, requestID)
 	})
 }
 
@@ -237,7 +250,7 @@ func (s *Server) adjust(ctx context.Context, req *entityv1.AdjustInventoryLevelR
 		if err != nil {
 			return nil, err
 		}
-		return stored[*entityv1.InventoryLevel](ctx, s, t, col, rec)
+		return stored[*entityv1.InventoryLevel](ctx, s, t, col, rec, req.GetRequestId())
 	})
 }
 

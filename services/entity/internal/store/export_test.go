@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/millwright-dev/millwright/services/platform/db"
 )
@@ -48,4 +49,25 @@ func Explain(ctx context.Context, s *Store, analyze bool, query string, args ...
 		return rs.Err()
 	})
 	return b.String(), err
+}
+
+// Upsert, Tombstone and Finish run Tx's in a transaction of their own.
+func (s *Store) Upsert(ctx context.Context, rows []Row, now time.Time, encode func(*Row) error) (created, updated []Row, err error) {
+	err = s.Transact(ctx, func(tx *Tx) error {
+		created, updated, err = tx.Upsert(ctx, rows, now, encode)
+		return err
+	})
+	return created, updated, err
+}
+
+func (s *Store) Tombstone(ctx context.Context, connection, collection string, ids []string, now time.Time) (gone []Row, err error) {
+	err = s.Transact(ctx, func(tx *Tx) error {
+		gone, err = tx.Tombstone(ctx, connection, collection, ids, now)
+		return err
+	})
+	return gone, err
+}
+
+func (s *Store) Finish(ctx context.Context, connection, requestID string, response []byte) error {
+	return s.Transact(ctx, func(tx *Tx) error { return tx.Finish(ctx, connection, requestID, response) })
 }

@@ -21,7 +21,7 @@ var (
 
 // Begin claims (connection, requestID) for a request whose body hashes to
 // requestHash. It returns (nil, nil) when the claim is new: the caller makes
-// the write, then calls Finish or Abandon. When the request id's request
+// the write, then calls Tx.Finish or Abandon. When the request id's request
 // finished with the same hash, Begin returns its stored response (never nil).
 // The same request id with a different hash is ErrRequestIDReused; one still
 // in flight with the same hash is ErrInProgress.
@@ -72,13 +72,13 @@ func (s *Store) Begin(ctx context.Context, connection, requestID string, request
 	return nil, ErrInProgress
 }
 
-// Finish stores the response of a claimed request; ErrNotFound if the claim
-// is not in flight.
-func (s *Store) Finish(ctx context.Context, connection, requestID string, response []byte) error {
+// Finish stores the response of a claimed request, in the transaction that
+// stores the write's result; ErrNotFound if the claim is not in flight.
+func (t *Tx) Finish(ctx context.Context, connection, requestID string, response []byte) error {
 	if response == nil {
 		response = []byte{}
 	}
-	res, err := s.db.ExecContext(ctx, `UPDATE idempotency SET response = $3
+	res, err := t.tx.ExecContext(ctx, `UPDATE idempotency SET response = $3
 		WHERE connection_id = $1 AND request_id = $2 AND response IS NULL`, connection, requestID, response)
 	if err != nil {
 		return err

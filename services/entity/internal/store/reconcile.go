@@ -40,7 +40,8 @@ func (s *Store) MarkSeen(ctx context.Context, connection, collection, run string
 }
 
 // TombstoneUnseen tombstones the live records of a collection that run did
-// not see, returns them, and forgets the run.
+// not see (with their record.deleted events), returns them, and forgets the
+// run.
 func (s *Store) TombstoneUnseen(ctx context.Context, connection, collection, run string, now time.Time) ([]Row, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT r.id FROM records r
 		WHERE r.connection_id = $1 AND r.collection = $2 AND r.delete_time = 0
@@ -65,11 +66,14 @@ func (s *Store) TombstoneUnseen(ctx context.Context, connection, collection, run
 	var gone []Row
 	for len(unseen) > 0 {
 		n := min(len(unseen), 500)
-		g, err := s.Tombstone(ctx, connection, collection, unseen[:n], now)
+		err := s.Transact(ctx, func(tx *Tx) error {
+			g, err := tx.Tombstone(ctx, connection, collection, unseen[:n], now)
+			gone = append(gone, g...)
+			return err
+		})
 		if err != nil {
 			return nil, err
 		}
-		gone = append(gone, g...)
 		unseen = unseen[n:]
 	}
 	_, err = s.db.ExecContext(ctx, `DELETE FROM seen WHERE connection_id = $1 AND collection = $2 AND run = $3`, connection, collection, run)

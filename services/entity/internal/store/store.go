@@ -48,10 +48,13 @@ type Row struct {
 // Store is the entity service's store.
 type Store struct {
 	db *db.DB
+	// committed receives a value (dropped when one is waiting) after each
+	// transaction that put events in the outbox.
+	committed chan struct{}
 }
 
 // New returns a store on a migrated database.
-func New(d *db.DB) *Store { return &Store{db: d} }
+func New(d *db.DB) *Store { return &Store{db: d, committed: make(chan struct{}, 1)} }
 
 // chunk is the most rows one statement writes or looks up: 1,000 rows of 11
 // parameters stay well under SQLite's 32,766 and PostgreSQL's 65,535.
@@ -104,15 +107,15 @@ func params(b *strings.Builder, d db.Dialect, from, n int) {
 
 // in returns a condition "col is one of vals", appending its arguments:
 // = ANY($n) with one array parameter on PostgreSQL, IN (?, ...) on SQLite.
-func (s *Store) in(col string, vals []string, args []any) (string, []any) {
-	if s.db.Dialect == db.Postgres {
+func in[T any](d db.Dialect, col string, vals []T, args []any) (string, []any) {
+	if d == db.Postgres {
 		args = append(args, vals)
 		return col + " = ANY($" + strconv.Itoa(len(args)) + ")", args
 	}
 	var b strings.Builder
 	b.WriteString(col)
 	b.WriteString(" IN (")
-	params(&b, s.db.Dialect, len(args)+1, len(vals))
+	params(&b, d, len(args)+1, len(vals))
 	b.WriteByte(')')
 	for _, v := range vals {
 		args = append(args, v)
@@ -177,7 +180,7 @@ type stored struct {
 	deleted  bool
 }
 
-// Upsert stores rows, in one transaction, keyed by ID. A row whose ID is new
+// Upsert stores rows keyed by ID. A row whose ID is new
 // is created (CreateTime = UpdateTime = now). A row whose Hash differs from
 // the stored one, or that was tombstoned, is updated (UpdateTime = now,
 // DeleteTime cleared, CreateTime kept). A row with the stored hash is left
@@ -187,13 +190,14 @@ type stored struct {
 // final times, in input order. An ID given twice in one batch is taken in
 // order: the later row is compared with the earlier one. An ID stored for
 // another remote id (or, on PostgreSQL, another connection or collection)
-// is an error.
+// is an error. Each created and each updated row has its record.created or
+// record.updated event in the outbox when the transaction commits.
 //
 // Upserts of the same rows that run at once on PostgreSQL may both report a
 // row created (the store stays consistent: the last write wins); callers
 // that announce events should not sync one collection of a connection twice
 // at once.
-func (s *Store) Upsert(ctx context.Context, rows []Row, now time.Time, encode func(*Row) error) (created, updated []Row, err error) {
+func (t *Tx) Upsert(ctx context.Context, rows []Row, now time.Time, encode func(*Row) error) (created, updated []Row, err error) {
 	if len(rows) == 0 {
 		return nil, nil, nil
 	}
@@ -215,17 +219,11 @@ func (s *Store) Upsert(ctx context.Context, rows []Row, now time.Time, encode fu
 	}
 	_, nowT := micros(now)
 
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer tx.Rollback()
-
 	known := make(map[key]stored, len(rows))
 	for _, g := range groups {
 		all := ids[g]
 		for start := 0; start < len(all); start += chunk {
-			if err := s.lookup(ctx, tx, g.connection, g.collection, all[start:min(start+chunk, len(all))], known); err != nil {
+			if err := t.s.lookup(ctx, t.tx, g.connection, g.collection, all[start:min(start+chunk, len(all))], known); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -287,12 +285,11 @@ func (s *Store) Upsert(ctx context.Context, rows []Row, now time.Time, encode fu
 		}
 	}
 
-	if err := s.write(ctx, tx, inserts, updates); err != nil {
+	if err := t.s.write(ctx, t.tx, inserts, updates); err != nil {
 		return nil, nil, err
 	}
-	if err := tx.Commit(); err != nil {
-		return nil, nil, err
-	}
+	t.announce(RecordCreated, created)
+	t.announce(RecordUpdated, updated)
 	return created, updated, nil
 }
 
@@ -306,7 +303,7 @@ func (s *Store) lookup(ctx context.Context, tx *sql.Tx, connection, collection s
 		query += `connection_id = ? AND collection = ? AND `
 		args = []any{connection, collection}
 	}
-	cond, args := s.in("id", ids, args)
+	cond, args := in(s.db.Dialect, "id", ids, args)
 	rs, err := tx.QueryContext(ctx, query+cond, args...)
 	if err != nil {
 		return err
@@ -428,12 +425,21 @@ func (s *Store) update(ctx context.Context, tx *sql.Tx, rows []Row) error {
 // Get returns one record of a connection's collection, tombstoned or not;
 // ErrNotFound if there is none.
 func (s *Store) Get(ctx context.Context, connection, collection, id string) (Row, error) {
+	return s.get(ctx, s.db, connection, collection, id)
+}
+
+// Get is Store.Get within the transaction.
+func (t *Tx) Get(ctx context.Context, connection, collection, id string) (Row, error) {
+	return t.s.get(ctx, t.tx, connection, collection, id)
+}
+
+func (s *Store) get(ctx context.Context, q querier, connection, collection, id string) (Row, error) {
 	var sc scanner
 	if s.db.Dialect == db.Postgres {
 		// By id alone (see the migration), then checked.
-		sc = s.db.QueryRowContext(ctx, `SELECT `+rowColumns+`, remote_data FROM records WHERE id = $1`, id)
+		sc = q.QueryRowContext(ctx, `SELECT `+rowColumns+`, remote_data FROM records WHERE id = $1`, id)
 	} else {
-		sc = s.db.QueryRowContext(ctx, `SELECT `+rowColumns+`, remote_data FROM records WHERE connection_id = $1 AND collection = $2 AND id = $3`,
+		sc = q.QueryRowContext(ctx, `SELECT `+rowColumns+`, remote_data FROM records WHERE connection_id = $1 AND collection = $2 AND id = $3`,
 			connection, collection, id)
 	}
 	r, err := scanRow(sc, true)
@@ -446,21 +452,18 @@ func (s *Store) Get(ctx context.Context, connection, collection, id string) (Row
 // Tombstone marks the live records of a collection with these ids deleted
 // at now (DeleteTime = UpdateTime = now, so that readers following
 // update_time see deletions) and returns them, in the order of ids, without
-// RemoteData. Ids unknown or already tombstoned are skipped.
-func (s *Store) Tombstone(ctx context.Context, connection, collection string, ids []string, now time.Time) ([]Row, error) {
+// RemoteData. Ids unknown or already tombstoned are skipped. Each
+// tombstoned record has its record.deleted event in the outbox when the
+// transaction commits.
+func (t *Tx) Tombstone(ctx context.Context, connection, collection string, ids []string, now time.Time) ([]Row, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
 	us, _ := micros(now)
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
 	byID := make(map[string]Row, len(ids))
 	for start := 0; start < len(ids); start += chunk {
-		cond, args := s.in("id", ids[start:min(start+chunk, len(ids))], []any{us, connection, collection})
-		rs, err := tx.QueryContext(ctx, `UPDATE records SET delete_time = $1, update_time = $1
+		cond, args := in(t.s.db.Dialect, "id", ids[start:min(start+chunk, len(ids))], []any{us, connection, collection})
+		rs, err := t.tx.QueryContext(ctx, `UPDATE records SET delete_time = $1, update_time = $1
 			WHERE connection_id = $2 AND collection = $3 AND delete_time = 0 AND `+cond+` RETURNING `+rowColumns, args...)
 		if err != nil {
 			return nil, err
@@ -478,9 +481,6 @@ func (s *Store) Tombstone(ctx context.Context, connection, collection string, id
 			return nil, err
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		return nil, err
-	}
 	out := make([]Row, 0, len(byID))
 	for _, id := range ids {
 		if r, ok := byID[id]; ok {
@@ -488,6 +488,7 @@ func (s *Store) Tombstone(ctx context.Context, connection, collection string, id
 			delete(byID, id)
 		}
 	}
+	t.announce(RecordDeleted, out)
 	return out, nil
 }
 

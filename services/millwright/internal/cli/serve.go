@@ -107,7 +107,7 @@ func (e *env) component(ctx context.Context, cl *closers, name, listen string) (
 			return nil, err
 		}
 		t, err := e.grpcTask(s.GRPCServer(), listen)
-		return []task{t}, err
+		return []task{t, s.Run}, err
 	default:
 		s, err := e.syncService(ctx, cl)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -61,6 +62,36 @@ func items(v any, key string) []map[string]any {
 	return out
 }
 
+// waitRecordEvent waits, as a user would, for a record event of the type
+// about the record with id to reach GET /v1/events (newest first), and
+// returns it.
+func waitRecordEvent(t *testing.T, s *stack, connection, typ, id string) map[string]any {
+	t.Helper()
+	var found map[string]any
+	eventually(t, 30*time.Second, typ+" of "+id+" in GET /v1/events", func() bool {
+		body := mustGet(t, s, "/v1/events?order_by=create_time%20desc&page_size=200&type="+typ+"&connection="+connection)
+		for _, e := range items(jsonBody(t, body), "events") {
+			if field(e, "data", "id") == id {
+				found = e
+				return true
+			}
+		}
+		return false
+	})
+	return found
+}
+
+// mustGet GETs a path of the gateway with the demo key and returns the
+// body of its 200 answer.
+func mustGet(t *testing.T, s *stack, path string) string {
+	t.Helper()
+	resp, body := do(t, "GET", s.Gateway+path, s.Key, "")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", path, resp.StatusCode, body)
+	}
+	return body
+}
+
 // simulatorGet calls the Maximo simulator's own API.
 func simulatorGet(t *testing.T, base, apiKey, path string) map[string]any {
 	t.Helper()
@@ -108,6 +139,28 @@ func TestMaximoEndToEnd(t *testing.T) {
 			return len(items(jsonBody(t, body), strings.ToLower(col[:1])+snake(col[1:]))) > 0
 		})
 	}
+	// Each synced record was announced.
+	eventually(t, 30*time.Second, "record.created of the synced work orders in GET /v1/events", func() bool {
+		announced := map[any]bool{}
+		token := ""
+		for {
+			page := jsonBody(t, mustGet(t, s, "/v1/events?page_size=1000&type=record.created&connection="+id+"&page_token="+url.QueryEscape(token)))
+			for _, e := range items(page, "events") {
+				if field(e, "data", "collection") == "workOrders" {
+					announced[field(e, "data", "id")] = true
+				}
+			}
+			if token, _ = page["next_page_token"].(string); token == "" {
+				break
+			}
+		}
+		for _, wo := range workOrders {
+			if !announced[wo["id"]] {
+				return false
+			}
+		}
+		return true
+	})
 
 	// A webhook receiver, verifying every signature.
 	hooks := newReceiver(t)
@@ -146,6 +199,9 @@ func TestMaximoEndToEnd(t *testing.T) {
 			t.Fatalf("retried create: %d, ids %v and %v", resp2.StatusCode, first, second)
 		}
 		remote := field(jsonBody(t, body1), "purchase_order", "remote_id").(string)
+		if ev := waitRecordEvent(t, s, id, "record.created", first.(string)); field(ev, "data", "remote_id") != remote || field(ev, "data", "collection") != "purchaseOrders" {
+			t.Errorf("record.created of the purchase order: %v", ev)
+		}
 		ponum := remote[strings.LastIndex(remote, "/")+1:]
 		found := simulatorGet(t, simBase, simulatorKey(t), "/maximo/api/os/mxapipo?lean=1&collectioncount=1&oslc.select=ponum&oslc.where="+urlQuery(`ponum="`+ponum+`"`))
 		if n := field(found, "responseInfo", "totalCount"); n != float64(1) {
@@ -176,6 +232,7 @@ func TestMaximoEndToEnd(t *testing.T) {
 		if resp.StatusCode != 200 || field(jsonBody(t, body), "work_order", "status") != "IN_PROGRESS" {
 			t.Fatalf("setStatus: %d %s", resp.StatusCode, body)
 		}
+		waitRecordEvent(t, s, id, "record.updated", open)
 	})
 
 	t.Run("adjust an inventory level", func(t *testing.T) {

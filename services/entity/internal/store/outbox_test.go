@@ -1,0 +1,270 @@
+package store_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/millwright-dev/millwright/services/entity/internal/store"
+	"github.com/millwright-dev/millwright/services/platform/db"
+	"github.com/millwright-dev/millwright/services/platform/db/dbtest"
+)
+
+// eventNames are events as "type remote_id".
+func eventNames(events []store.Event) []string {
+	out := make([]string, len(events))
+	for i, e := range events {
+		out[i] = e.Type + " " + e.RemoteID
+	}
+	return out
+}
+
+// relayAll relays the whole outbox, limit events a call, and returns what
+// it passed.
+func relayAll(t *testing.T, s *store.Store, limit int) []store.Event {
+	t.Helper()
+	var out []store.Event
+	for {
+		n, err := s.Relay(ctx, limit, func(events []store.Event) error {
+			out = append(out, events...)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return out
+		}
+	}
+}
+
+// signalled reports whether the store's Committed channel holds a value,
+// and takes it.
+func signalled(s *store.Store) bool {
+	select {
+	case <-s.Committed():
+		return true
+	default:
+		return false
+	}
+}
+
+// The changes of a transaction put their events in the outbox when it
+// commits, and only then; the relay passes them in the order of the
+// commits, and deletes them once sent.
+func TestOutbox(t *testing.T) {
+	dbtest.Each(t, store.Migrations, func(t *testing.T, d *db.DB) {
+		s := store.New(d)
+		e := &encoder{}
+
+		// Transaction 1: a and b created. Transaction 2: c created, a
+		// changed, b the same (no event), then d tombstoned.
+		err := s.Transact(ctx, func(tx *store.Tx) error {
+			_, _, err := tx.Upsert(ctx, []store.Row{rec("a", "alpha"), rec("b", "bravo"), rec("d", "delta")}, t0, e.encode)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !signalled(s) {
+			t.Error("no Committed signal after a transaction with events")
+		}
+		err = s.Transact(ctx, func(tx *store.Tx) error {
+			if _, _, err := tx.Upsert(ctx, []store.Row{rec("c", "charlie"), rec("a", "alpha 2"), rec("b", "bravo")}, t1, e.encode); err != nil {
+				return err
+			}
+			_, err := tx.Tombstone(ctx, "conn_a", "workOrders", []string{id("d")}, t2)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A transaction that fails leaves neither its records nor its
+		// events.
+		failed := errors.New("the write failed")
+		err = s.Transact(ctx, func(tx *store.Tx) error {
+			if _, _, err := tx.Upsert(ctx, []store.Row{rec("x", "x-ray")}, t2, e.encode); err != nil {
+				return err
+			}
+			return failed
+		})
+		if !errors.Is(err, failed) {
+			t.Fatalf("Transact = %v, want fn's error", err)
+		}
+		if _, err := s.Get(ctx, "conn_a", "workOrders", id("x")); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("the failed transaction's record: %v, want ErrNotFound", err)
+		}
+		// A transaction that changes nothing has no events.
+		signalled(s)
+		if _, _, err := s.Upsert(ctx, []store.Row{rec("c", "charlie")}, t3, e.encode); err != nil {
+			t.Fatal(err)
+		}
+		if signalled(s) {
+			t.Error("a Committed signal after a transaction without events")
+		}
+
+		want := []string{"record.created a", "record.created b", "record.created d", "record.created c", "record.updated a", "record.deleted d"}
+		// A failed send keeps the events.
+		sendErr := errors.New("connection service down")
+		if n, err := s.Relay(ctx, 2, func([]store.Event) error { return sendErr }); !errors.Is(err, sendErr) || n != 0 {
+			t.Fatalf("Relay with a failing send = %d, %v; want 0 and its error", n, err)
+		}
+		got := relayAll(t, s, 4)
+		if !slices.Equal(eventNames(got), want) {
+			t.Fatalf("relayed %v, want %v", eventNames(got), want)
+		}
+		for i := 1; i < len(got); i++ {
+			if got[i].Seq <= got[i-1].Seq {
+				t.Errorf("seqs not increasing: %d then %d", got[i-1].Seq, got[i].Seq)
+			}
+		}
+		updated, deleted := got[4], got[5]
+		wantHash := rec("a", "alpha 2").Hash
+		if updated.Connection != "conn_a" || updated.Collection != "workOrders" || updated.ID != id("a") || updated.RemoteID != "a" ||
+			!updated.UpdateTime.Equal(us(t1)) || !bytes.Equal(updated.Hash, wantHash) {
+			t.Errorf("record.updated event = %+v, want a's row as changed at t1", updated)
+		}
+		if deleted.ID != id("d") || !deleted.UpdateTime.Equal(us(t2)) || !bytes.Equal(deleted.Hash, rec("d", "delta").Hash) {
+			t.Errorf("record.deleted event = %+v, want d's row as tombstoned at t2", deleted)
+		}
+		if again := relayAll(t, s, 4); len(again) != 0 {
+			t.Errorf("relayed again after success: %v", eventNames(again))
+		}
+
+		// Reconciled deletions have their events too.
+		if err := s.MarkSeen(ctx, "conn_a", "workOrders", "run_1", []string{id("a")}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.TombstoneUnseen(ctx, "conn_a", "workOrders", "run_1", t3); err != nil {
+			t.Fatal(err)
+		}
+		if got := eventNames(relayAll(t, s, 10)); !slices.Equal(got, []string{"record.deleted b", "record.deleted c"}) {
+			t.Errorf("after reconciling: relayed %v, want b and c deleted", got)
+		}
+	})
+}
+
+// Replicas on one PostgreSQL relay one outbox: each event is sent, one
+// connection's events in the order they committed, and the events of a
+// replica that dies while sending are sent by another.
+func TestOutboxReplicas(t *testing.T) {
+	dA := dbtest.Postgres(t, store.Migrations)
+	dB, err := db.Open(ctx, db.Options{URL: dbtest.PostgresURL(t), Name: dA.Schema, MaxConns: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dB.Close() })
+	a, b := store.New(dA), store.New(dB)
+
+	// A replica dies while sending: its transaction ends, and the other
+	// replica, which waited for it, sends the events.
+	upsert(t, a, t0, rec("k1", "v"), rec("k2", "v"))
+	dying, die := context.WithCancel(ctx)
+	sending := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		_, err := a.Relay(dying, 10, func([]store.Event) error {
+			close(sending)
+			<-dying.Done()
+			return dying.Err()
+		})
+		done <- err
+	}()
+	<-sending
+	var dead atomic.Bool
+	var fromB []store.Event
+	var sentBeforeDeath bool
+	bDone := make(chan error, 1)
+	go func() {
+		_, err := b.Relay(ctx, 10, func(events []store.Event) error {
+			sentBeforeDeath = !dead.Load()
+			fromB = events
+			return nil
+		})
+		bDone <- err
+	}()
+	dead.Store(true)
+	die()
+	if err := <-done; err == nil {
+		t.Fatal("replica A's Relay succeeded though it died")
+	}
+	if err := <-bDone; err != nil {
+		t.Fatal(err)
+	}
+	if sentBeforeDeath {
+		t.Error("replica B sent while replica A held the outbox")
+	}
+	if got := eventNames(fromB); !slices.Equal(got, []string{"record.created k1", "record.created k2"}) {
+		t.Fatalf("replica B sent %v, want the events replica A left", got)
+	}
+
+	// Writers on both replicas, each connection's records one after the
+	// other, while both replicas relay.
+	const conns, perConn = 6, 40
+	var mu sync.Mutex
+	var sent []store.Event
+	relayCtx, stop := context.WithCancel(ctx)
+	var relays sync.WaitGroup
+	for _, s := range []*store.Store{a, b} {
+		relays.Go(func() {
+			for relayCtx.Err() == nil {
+				_, err := s.Relay(relayCtx, 7, func(events []store.Event) error {
+					mu.Lock()
+					defer mu.Unlock()
+					sent = append(sent, events...)
+					return nil
+				})
+				if err != nil && relayCtx.Err() == nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	var writers sync.WaitGroup
+	for c := range conns {
+		writers.Go(func() {
+			conn := fmt.Sprintf("conn_%d", c)
+			for i := range perConn {
+				s := []*store.Store{a, b}[i%2]
+				if _, _, err := s.Upsert(ctx, []store.Row{recOf(conn, "workOrders", fmt.Sprintf("r%03d", i), "v")}, t0, nil); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	writers.Wait()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		mu.Lock()
+		n := len(sent)
+		mu.Unlock()
+		if n >= conns*perConn || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	stop()
+	relays.Wait()
+	byConn := map[string][]string{}
+	for _, e := range sent {
+		byConn[e.Connection] = append(byConn[e.Connection], e.RemoteID)
+	}
+	for c := range conns {
+		conn := fmt.Sprintf("conn_%d", c)
+		var want []string
+		for i := range perConn {
+			want = append(want, fmt.Sprintf("r%03d", i))
+		}
+		if got := byConn[conn]; !slices.Equal(got, want) {
+			t.Errorf("%s: sent %v, want each record once, in the order written", conn, got)
+		}
+	}
+}
