@@ -172,8 +172,8 @@ func TestFirstRunFullThenIncremental(t *testing.T) {
 		}
 		var since time.Time
 		for _, c := range calls {
-			if c.GetMaxPages() != 1 || c.GetRun() != first.GetId() || c.GetReconcile() || c.GetSince() == nil {
-				t.Fatalf("call %v: want max_pages 1, the run id, no reconcile, a since", c)
+			if c.GetMaxPages() != engine.PagesPerCall || c.GetRun() != first.GetId() || c.GetReconcile() || c.GetSince() == nil {
+				t.Fatalf("call %v: want max_pages %d, the run id, no reconcile, a since", c, engine.PagesPerCall)
 			}
 			if s := c.GetSince().AsTime(); s.Before(before.Add(-window).Add(-time.Second)) || s.After(after.Add(-window)) {
 				t.Fatalf("since = %v, want now - 30 days", s)

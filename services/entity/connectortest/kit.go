@@ -2,6 +2,7 @@ package connectortest
 
 import (
 	"context"
+	"encoding/json"
 	"math/big"
 	"slices"
 	"strings"
@@ -142,6 +143,10 @@ func (k *kit) fullListing(t *testing.T) {
 			for _, r := range recs {
 				if r.GetRemoteId() == "" || col.FromRecord(r) == nil {
 					t.Fatalf("record without key or of the wrong collection: %v", r)
+				}
+				var raw map[string]any
+				if err := json.Unmarshal(r.GetRemoteJson(), &raw); err != nil || raw == nil {
+					t.Fatalf("%s: remote data %q is not the system's record as a JSON object (%v)", r.GetRemoteId(), r.GetRemoteJson(), err)
 				}
 				if seen[r.GetRemoteId()] {
 					t.Errorf("%s listed twice", r.GetRemoteId())

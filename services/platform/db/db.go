@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -36,6 +37,26 @@ const (
 	SQLite   Dialect = "sqlite"
 	Postgres Dialect = "postgres"
 )
+
+// AppendParams appends n placeholders, for the arguments from to
+// from+n-1, to b: $from, ... on PostgreSQL; ?, ... on SQLite. SQLite looks
+// each named parameter such as $1 up among the names seen before it, so a
+// statement of thousands of them takes quadratic time to prepare and bind;
+// a plain ? is numbered by its position. So a statement that uses these
+// must not use numbered placeholders after them.
+func (d Dialect) AppendParams(b *strings.Builder, from, n int) {
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		if d == SQLite {
+			b.WriteByte('?')
+			continue
+		}
+		b.WriteByte('$')
+		b.WriteString(strconv.Itoa(from + i))
+	}
+}
 
 // DB is an open database of one service.
 type DB struct {

@@ -115,7 +115,7 @@ func (s *Store) CreateConnection(ctx context.Context, c Connection, events ...Ev
 		db.Micros(c.StatusTime), db.Micros(c.DisconnectTime)); err != nil {
 		return err
 	}
-	if _, err := insertEvents(ctx, tx, events); err != nil {
+	if _, err := s.insertEvents(ctx, tx, events); err != nil {
 		return err
 	}
 	return tx.Commit()

@@ -32,7 +32,7 @@ type execer interface {
 // dedupe key is already recorded is skipped. Each recorded event is queued,
 // in the same transaction, for every webhook endpoint that wants it (the
 // outbox). It returns how many were recorded.
-func insertEvents(ctx context.Context, x execer, events []Event) (int, error) {
+func (s *Store) insertEvents(ctx context.Context, x execer, events []Event) (int, error) {
 	n := 0
 	hooks := map[string]bool{} // account -> has an enabled webhook endpoint
 	for len(events) > 0 {
@@ -45,7 +45,9 @@ func insertEvents(ctx context.Context, x execer, events []Event) (int, error) {
 			if i > 0 {
 				q.WriteString(", ")
 			}
-			fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d)", i*7+1, i*7+2, i*7+3, i*7+4, i*7+5, i*7+6, i*7+7)
+			q.WriteByte('(')
+			s.db.Dialect.AppendParams(&q, i*7+1, 7)
+			q.WriteByte(')')
 			args = append(args, e.ID, e.AccountID, e.ConnectionID, e.Type, e.Data, e.DedupeKey, db.Micros(e.CreateTime))
 		}
 		q.WriteString(` ON CONFLICT DO NOTHING RETURNING id`)
@@ -96,7 +98,7 @@ func (s *Store) AppendEvents(ctx context.Context, events []Event) (int, error) {
 		return 0, err
 	}
 	defer tx.Rollback()
-	n, err := insertEvents(ctx, tx, events)
+	n, err := s.insertEvents(ctx, tx, events)
 	if err != nil {
 		return 0, err
 	}

@@ -64,7 +64,7 @@ func (s *Store) Transit(ctx context.Context, t Transition, newEvent func(c Conne
 	if err != nil {
 		return Connection{}, false, err
 	}
-	if _, err := insertEvents(ctx, tx, []Event{e}); err != nil {
+	if _, err := s.insertEvents(ctx, tx, []Event{e}); err != nil {
 		return Connection{}, false, err
 	}
 	c.Status, c.StatusReason, c.StatusTime, c.UpdateTime = t.To, t.Reason, now, now
@@ -102,7 +102,7 @@ func (s *Store) Disconnect(ctx context.Context, accountID, id string, events fun
 	if err != nil {
 		return Connection{}, false, err
 	}
-	if _, err := insertEvents(ctx, tx, evs); err != nil {
+	if _, err := s.insertEvents(ctx, tx, evs); err != nil {
 		return Connection{}, false, err
 	}
 	c.Status, c.StatusReason, c.StatusTime, c.UpdateTime, c.DisconnectTime, c.TokenHash = StatusDisconnected, "", now, now, now, ""
@@ -193,7 +193,7 @@ func (s *Store) FinishDelete(ctx context.Context, id string, e Event) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM connections WHERE id = $1 AND status = $2`, id, StatusDeleting); err != nil {
 		return err
 	}
-	if _, err := insertEvents(ctx, tx, []Event{e}); err != nil {
+	if _, err := s.insertEvents(ctx, tx, []Event{e}); err != nil {
 		return err
 	}
 	return tx.Commit()

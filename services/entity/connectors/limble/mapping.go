@@ -10,6 +10,7 @@ import (
 
 	connectorv1 "github.com/millwright-dev/millwright/gen/go/millwright/connector/v1"
 	entityv1 "github.com/millwright-dev/millwright/gen/go/millwright/entity/v1"
+	"github.com/millwright-dev/millwright/services/entity/connector"
 )
 
 // The read mappings: one small function per resource, from a Limble record
@@ -402,7 +403,7 @@ func (r *resource) record(m *rec, a *account, items []*rec) *connectorv1.Record 
 	out := &connectorv1.Record{
 		Collection: r.collection,
 		RemoteId:   m.ref(r.idField),
-		RemoteData: (*structpb.Struct)(m),
+		RemoteJson: connector.StructJSON((*structpb.Struct)(m)),
 	}
 	if r.startParam != "" { // listed by lastEdited, so it carries it
 		out.RemoteUpdateTime = m.time("lastEdited")

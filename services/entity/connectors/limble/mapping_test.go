@@ -128,8 +128,9 @@ func TestRecordKeepsRemoteData(t *testing.T) {
 	}
 	want, _ := structpb.NewStruct(map[string]any{"taskID": 16, "name": `x "quoted" é`, "meta1": nil, "poIDs": []any{1, 2},
 		"template": false, "lastEdited": 1518826313, "status": 0, "statusID": 1})
-	if !proto.Equal(r.GetRemoteData(), want) {
-		t.Errorf("remote_data %v, want %v", r.GetRemoteData(), want)
+	got := &structpb.Struct{}
+	if err := got.UnmarshalJSON(r.GetRemoteJson()); err != nil || !proto.Equal(got, want) {
+		t.Errorf("remote data %s (%v), want %v", r.GetRemoteJson(), err, want)
 	}
 }
 

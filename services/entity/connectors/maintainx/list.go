@@ -63,7 +63,7 @@ func (k *kind[T]) list(ctx context.Context, s *session, q url.Values) ([]*connec
 	if err := decode(data, &raw); err != nil {
 		return nil, "", "", err
 	}
-	var items []T
+	var items []json.RawMessage
 	if err := decode(raw[k.many], &items); err != nil {
 		return nil, "", "", err
 	}
@@ -72,8 +72,11 @@ func (k *kind[T]) list(ctx context.Context, s *session, q url.Values) ([]*connec
 	}
 	var out []*connectorv1.Record
 	newest := ""
-	for i := range items {
-		it := &items[i]
+	for _, item := range items {
+		it := new(T)
+		if err := decode(item, it); err != nil {
+			return nil, "", "", err
+		}
 		if u := k.updated(it); laterThan(u, newest) {
 			newest = u
 		}
@@ -89,7 +92,7 @@ func (k *kind[T]) list(ctx context.Context, s *session, q url.Values) ([]*connec
 			out = append(out, recs...)
 			continue
 		}
-		out = append(out, k.records(it, s)...)
+		out = append(out, k.recordsOf(it, item, s)...)
 	}
 	next := ""
 	if p.NextCursor != nil {
@@ -115,7 +118,21 @@ func (k *kind[T]) get(ctx context.Context, s *session, n int64) ([]*connectorv1.
 	if err := decode(raw[k.one], &it); err != nil {
 		return nil, err
 	}
-	return k.records(&it, s), nil
+	return k.recordsOf(&it, raw[k.one], s), nil
+}
+
+// recordsOf maps a record, each of its connector records carrying the
+// record's JSON as MaintainX sent it.
+func (k *kind[T]) recordsOf(it *T, raw json.RawMessage, s *session) []*connectorv1.Record {
+	recs := k.records(it, s)
+	remote, err := connector.RemoteJSON(raw)
+	if err != nil {
+		return recs
+	}
+	for _, r := range recs {
+		r.RemoteJson = remote
+	}
+	return recs
 }
 
 // laterThan compares two RFC 3339 times; an unreadable a is never later.

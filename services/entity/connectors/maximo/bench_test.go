@@ -47,15 +47,15 @@ func BenchmarkFullListing(b *testing.B) {
 	b.ReportMetric(float64(total)/time.Since(start).Seconds(), "records/s")
 }
 
-// BenchmarkMapWorkOrder maps one typical listed work order: the mapping's
-// own cost, without HTTP, JSON or the simulator.
+// BenchmarkMapWorkOrder decodes and maps one typical listed work order: the
+// mapping's own cost, without HTTP or the simulator.
 func BenchmarkMapWorkOrder(b *testing.B) {
 	s := startSim(b, sim.Config{})
 	c := newConnector()
 	c.http.RatePerSecond = 0
 	ss, _ := c.session(s.cfg)
-	var p page
-	if err := ss.getJSON(context.Background(), ss.query(objects[model.WorkOrders], "", 200), &p); err != nil {
+	p, err := ss.getPage(context.Background(), ss.query(objects[model.WorkOrders], "", 200))
+	if err != nil {
 		b.Fatal(err)
 	}
 	obj := objects[model.WorkOrders]
@@ -63,7 +63,12 @@ func BenchmarkMapWorkOrder(b *testing.B) {
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		obj.record(p.Member[i%len(p.Member)].(map[string]any), e)
+		raw := p.members[i%len(p.members)]
+		m, remote, err := readMember(raw)
+		if err != nil {
+			b.Fatal(err)
+		}
+		obj.record(m, remote, e)
 		i++
 	}
 }

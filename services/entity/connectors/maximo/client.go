@@ -106,15 +106,7 @@ func (s *session) call(ctx context.Context, method string, u *url.URL, body []by
 	return r, err
 }
 
-// getJSON GETs u and decodes its JSON answer into v, numbers as json.Number.
-func (s *session) getJSON(ctx context.Context, u *url.URL, v any) error {
-	r, err := s.call(ctx, http.MethodGet, u, nil, nil)
-	if err != nil {
-		return err
-	}
-	return decodeJSON(r.body, v)
-}
-
+// decodeJSON decodes a JSON answer into v, numbers as json.Number.
 func decodeJSON(data []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()

@@ -2,7 +2,9 @@ package maximo
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -25,16 +27,48 @@ const (
 	overlap = 2 * time.Second
 )
 
-// page is one page of a collection query. Members decode as any, which
-// encoding/json fills without reflection (a []member would set each
-// attribute through reflect).
+// page is one page of a collection query: its members as Maximo sent them
+// (each then read by readMember, which keeps it as the record's remote
+// data), and the next page's URL, if any.
 type page struct {
-	Member       []any `json:"member"`
-	ResponseInfo struct {
-		NextPage *struct {
-			Href string `json:"href"`
-		} `json:"nextPage"`
-	} `json:"responseInfo"`
+	members [][]byte
+	next    string
+}
+
+// getPage GETs a page of a collection query. Splitting the page without
+// decoding it reads each member's bytes once.
+func (s *session) getPage(ctx context.Context, u *url.URL) (page, error) {
+	r, err := s.call(ctx, http.MethodGet, u, nil, nil)
+	if err != nil {
+		return page{}, err
+	}
+	bad := func(err error) error {
+		return apierr.New(apierr.ConnectedSystemError, "%s answered with a page that cannot be read: %v", systemName, err).With("system", systemName)
+	}
+	top, err := connector.SplitObject(r.body)
+	if err != nil {
+		return page{}, bad(err)
+	}
+	var p page
+	if raw, ok := top["member"]; ok && string(raw) != "null" {
+		if p.members, err = connector.SplitArray(raw); err != nil {
+			return page{}, bad(err)
+		}
+	}
+	if raw, ok := top["responseInfo"]; ok {
+		var info struct {
+			NextPage *struct {
+				Href string `json:"href"`
+			} `json:"nextPage"`
+		}
+		if err := json.Unmarshal(raw, &info); err != nil {
+			return page{}, bad(err)
+		}
+		if info.NextPage != nil {
+			p.next = info.NextPage.Href
+		}
+	}
+	return p, nil
 }
 
 // object returns the object of a collection that supports an operation.
@@ -82,29 +116,29 @@ func (c *Connector) ListChanges(ctx context.Context, cfg connector.Config, req c
 		}
 		u = s.query(obj, where, min(size, maxPageSize))
 	}
-	var p page
-	if err := s.getJSON(ctx, u, &p); err != nil {
+	p, err := s.getPage(ctx, u)
+	if err != nil {
 		return connector.Page{}, err
 	}
 	e, err := s.env(ctx, obj)
 	if err != nil {
 		return connector.Page{}, err
 	}
-	out := connector.Page{Records: make([]*connectorv1.Record, 0, len(p.Member))}
+	out := connector.Page{Records: make([]*connectorv1.Record, 0, len(p.members))}
 	var newest int64
-	for _, x := range p.Member {
-		m, ok := x.(map[string]any)
-		if !ok {
-			return connector.Page{}, apierr.New(apierr.ConnectedSystemError, "%s listed a member that is not an object", systemName).With("system", systemName)
+	for _, raw := range p.members {
+		m, remote, err := readMember(raw)
+		if err != nil {
+			return connector.Page{}, err
 		}
-		r := obj.record(m, e)
+		r := obj.record(m, remote, e)
 		out.Records = append(out.Records, r)
 		if t := r.GetRemoteUpdateTime(); t != nil && t.GetSeconds() > newest {
 			newest = t.GetSeconds()
 		}
 	}
-	if next := p.ResponseInfo.NextPage; next != nil && next.Href != "" {
-		nu, err := s.local(next.Href, osPath(obj.os))
+	if p.next != "" {
+		nu, err := s.local(p.next, osPath(obj.os))
 		if err != nil {
 			return connector.Page{}, apierr.New(apierr.ConnectedSystemError, "%s gave a next page outside the collection: %v", systemName, err).With("system", systemName)
 		}
@@ -195,23 +229,24 @@ func (c *Connector) Get(ctx context.Context, cfg connector.Config, collection, r
 	return s.get(ctx, obj, remoteID)
 }
 
-// read returns the member of a remote id, with its href and _rowstamp, by a
-// query on its key (no need to know how Maximo encodes member ids).
-func (s *session) read(ctx context.Context, obj *object, remoteID string) (member, error) {
+// read returns the member of a remote id, with its href and _rowstamp, and
+// its remote data, by a query on its key (no need to know how Maximo
+// encodes member ids).
+func (s *session) read(ctx context.Context, obj *object, remoteID string) (member, []byte, error) {
 	where, parts, ok := obj.keyWhere(remoteID)
 	if !ok {
-		return nil, notFound(obj, remoteID)
+		return nil, nil, notFound(obj, remoteID)
 	}
-	var p page
-	if err := s.getJSON(ctx, s.query(obj, where, 10), &p); err != nil {
-		return nil, err
+	p, err := s.getPage(ctx, s.query(obj, where, 10))
+	if err != nil {
+		return nil, nil, err
 	}
-	for _, x := range p.Member {
-		if m, ok := x.(map[string]any); ok && obj.matches(m, parts) {
-			return m, nil
+	for _, raw := range p.members {
+		if m, remote, err := readMember(raw); err == nil && obj.matches(m, parts) {
+			return m, remote, nil
 		}
 	}
-	return nil, notFound(obj, remoteID)
+	return nil, nil, notFound(obj, remoteID)
 }
 
 func notFound(obj *object, remoteID string) error {

@@ -1,6 +1,7 @@
 package maximo
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"strings"
@@ -172,7 +173,11 @@ func TestReadMappings(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := decodeMember(t, tt.member)
-			r := objects[tt.collection].record(m, &env{currency: "EUR"})
+			_, remote, err := readMember([]byte(tt.member))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := objects[tt.collection].record(m, remote, &env{currency: "EUR"})
 			col, _ := model.ByName(tt.collection)
 			if r.GetCollection() != tt.collection || r.GetRemoteId() != tt.remoteID {
 				t.Errorf("collection %q remote id %q, want %q %q", r.GetCollection(), r.GetRemoteId(), tt.collection, tt.remoteID)
@@ -180,8 +185,8 @@ func TestReadMappings(t *testing.T) {
 			if got := col.FromRecord(r); !proto.Equal(got, tt.want) {
 				t.Errorf("mapped\n got %v\nwant %v", got, tt.want)
 			}
-			if _, ok := r.GetRemoteData().GetFields()["href"]; ok {
-				t.Error("remote_data keeps the href")
+			if bytes.Contains(r.GetRemoteJson(), []byte(`"href"`)) {
+				t.Errorf("remote data %s keeps the href", r.GetRemoteJson())
 			}
 			if s, ok := m["changedate"].(string); ok {
 				if sec, _ := parseDate(s); r.GetRemoteUpdateTime().GetSeconds() != sec {
@@ -192,14 +197,13 @@ func TestReadMappings(t *testing.T) {
 	}
 }
 
-// TestRemoteData checks the raw member is kept whole, numbers as numbers.
+// TestRemoteData checks the raw member is kept whole, numbers with their
+// digits, without hrefs and row stamps at any depth.
 func TestRemoteData(t *testing.T) {
-	m := decodeMember(t, `{"href":"h","_rowstamp":"9","wonum":"1","estdur":2.5,"historyflag":false,"x":null,"assignment":[{"laborcode":"A","localref":"l"}]}`)
-	got := remoteData(m)
-	want, _ := structpb.NewStruct(map[string]any{"wonum": "1", "estdur": 2.5, "historyflag": false, "x": nil,
-		"assignment": []any{map[string]any{"laborcode": "A"}}})
-	if !proto.Equal(got, want) {
-		t.Errorf("remote data %v, want %v", got, want)
+	raw := `{"href":"h","_rowstamp":"9","wonum":"1","estdur":2.50,"historyflag":false,"x":null,"assignment":[{"laborcode":"A","localref":"l"}]}`
+	want := `{"wonum":"1","estdur":2.50,"historyflag":false,"x":null,"assignment":[{"laborcode":"A"}]}`
+	if _, got, err := readMember([]byte(raw)); err != nil || string(got) != want {
+		t.Errorf("remote data %s (%v), want %s", got, err, want)
 	}
 }
 
@@ -463,7 +467,7 @@ func FuzzMapWorkOrder(f *testing.F) {
 			return
 		}
 		for _, obj := range objectList {
-			r := obj.record(m, &env{currency: "USD"})
+			r := obj.record(m, nil, &env{currency: "USD"})
 			if r.GetCollection() != obj.collection {
 				t.Fatalf("record of %s for %s", r.GetCollection(), obj.collection)
 			}

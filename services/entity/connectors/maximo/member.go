@@ -9,6 +9,9 @@ import (
 
 	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/millwright-dev/millwright/services/entity/connector"
+	"github.com/millwright-dev/millwright/services/platform/apierr"
 )
 
 // member is one record of Maximo's lean JSON, decoded with numbers as
@@ -183,69 +186,30 @@ func (m member) time(k string) *timestamppb.Timestamp {
 	return nil
 }
 
-// remoteData returns the member as a Struct, without its hrefs (which name
-// the server and change with it) and its _rowstamp (the row's version, not
-// an attribute).
-func remoteData(m map[string]any) *structpb.Struct {
-	fields := make(map[string]*structpb.Value, len(m))
-	for k, v := range m {
-		if k == "href" || k == "localref" || k == "_rowstamp" {
-			continue
-		}
-		fields[k] = toValue(v)
+// readMember reads a member as Maximo sent it, in one pass: its attributes
+// (numbers as json.Number) and its remote data, the JSON without its hrefs
+// (which name the server and change with it) and its _rowstamp (the row's
+// version, not an attribute), at any depth.
+func readMember(raw []byte) (member, []byte, error) {
+	m, remote, err := connector.DecodeRemote(raw, "href", "localref", "_rowstamp")
+	if err != nil {
+		return nil, nil, apierr.New(apierr.ConnectedSystemError, "%s answered with a record that is not a JSON object: %v", systemName, err).With("system", systemName)
 	}
-	return &structpb.Struct{Fields: fields}
+	return m, remote, nil
 }
 
-// A Struct is built for every listed record, so a scalar value and its
-// kind are allocated as one object (half the allocations), written while
-// fresh (without GC write barriers).
-type (
-	stringValue struct {
-		v structpb.Value
-		k structpb.Value_StringValue
-	}
-	numberValue struct {
-		v structpb.Value
-		k structpb.Value_NumberValue
-	}
-	boolValue struct {
-		v structpb.Value
-		k structpb.Value_BoolValue
-	}
-)
+// customFields builds a Struct for every listed record, so a string value
+// and its kind are allocated as one object (half the allocations), written
+// while fresh (without GC write barriers).
+type stringValue struct {
+	v structpb.Value
+	k structpb.Value_StringValue
+}
 
 func newString(s string) *structpb.Value {
 	x := &stringValue{k: structpb.Value_StringValue{StringValue: s}}
 	x.v.Kind = &x.k
 	return &x.v
-}
-
-// toValue converts a decoded JSON value. Numbers become doubles, as a
-// Struct holds them; the unified fields keep their exact text.
-func toValue(v any) *structpb.Value {
-	switch v := v.(type) {
-	case string:
-		return newString(v)
-	case json.Number:
-		f, _ := strconv.ParseFloat(string(v), 64)
-		x := &numberValue{k: structpb.Value_NumberValue{NumberValue: f}}
-		x.v.Kind = &x.k
-		return &x.v
-	case bool:
-		x := &boolValue{k: structpb.Value_BoolValue{BoolValue: v}}
-		x.v.Kind = &x.k
-		return &x.v
-	case []any:
-		list := make([]*structpb.Value, len(v))
-		for i, x := range v {
-			list[i] = toValue(x)
-		}
-		return &structpb.Value{Kind: &structpb.Value_ListValue{ListValue: &structpb.ListValue{Values: list}}}
-	case map[string]any:
-		return &structpb.Value{Kind: &structpb.Value_StructValue{StructValue: remoteData(v)}}
-	}
-	return &structpb.Value{Kind: &structpb.Value_NullValue{}}
 }
 
 // customFields collects attributes the unified model has no place for:
@@ -261,7 +225,7 @@ func customFields(m member, attrs ...string) *structpb.Struct {
 		case json.Number:
 			val = newString(string(v))
 		case bool:
-			val = toValue(v)
+			val = structpb.NewBoolValue(v)
 		default:
 			continue
 		}

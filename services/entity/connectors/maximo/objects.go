@@ -99,13 +99,14 @@ var objects = func() map[string]*object {
 	return out
 }()
 
-// record maps a member to a connector record.
-func (o *object) record(m member, e *env) *connectorv1.Record {
+// record maps a member, with its remote data (readMember), to a connector
+// record.
+func (o *object) record(m member, remote []byte, e *env) *connectorv1.Record {
 	r := &connectorv1.Record{
 		Collection:       o.collection,
 		RemoteId:         o.remoteID(m),
 		RemoteUpdateTime: m.time("changedate"),
-		RemoteData:       remoteData(m),
+		RemoteJson:       remote,
 	}
 	o.fill(r, m, e)
 	return r

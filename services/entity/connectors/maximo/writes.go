@@ -186,7 +186,7 @@ func (s *session) siteFor(ctx context.Context, spec *writeSpec, msg proto.Messag
 
 // get reads and maps a record.
 func (s *session) get(ctx context.Context, obj *object, remoteID string) (*connectorv1.Record, error) {
-	m, err := s.read(ctx, obj, remoteID)
+	m, raw, err := s.read(ctx, obj, remoteID)
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +194,7 @@ func (s *session) get(ctx context.Context, obj *object, remoteID string) (*conne
 	if err != nil {
 		return nil, err
 	}
-	return obj.record(m, e), nil
+	return obj.record(m, raw, e), nil
 }
 
 // getHref reads a member by its href.
@@ -204,23 +204,31 @@ func (s *session) getHref(ctx context.Context, obj *object, href string) (*conne
 		return nil, apierr.New(apierr.ConnectedSystemError, "%s gave a record URL outside the collection: %v", systemName, err).With("system", systemName)
 	}
 	u.RawQuery = url.Values{"lean": {"1"}, "oslc.select": {obj.sel}}.Encode()
-	var m member
-	if err := s.getJSON(ctx, u, &m); err != nil {
+	r, err := s.call(ctx, http.MethodGet, u, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	m, remote, err := readMember(r.body)
+	if err != nil {
 		return nil, err
 	}
 	e, err := s.env(ctx, obj)
 	if err != nil {
 		return nil, err
 	}
-	return obj.record(m, e), nil
+	return obj.record(m, remote, e), nil
 }
 
 // answer maps the record a write returned (properties header), or reads it
 // when Maximo returned none.
 func (s *session) answer(ctx context.Context, obj *object, r *reply, remoteID string) (*connectorv1.Record, error) {
-	var m member
+	var (
+		m      member
+		remote []byte
+		err    error
+	)
 	if len(bytes.TrimSpace(r.body)) > 0 {
-		if err := decodeJSON(r.body, &m); err != nil {
+		if m, remote, err = readMember(r.body); err != nil {
 			return nil, err
 		}
 	}
@@ -234,7 +242,7 @@ func (s *session) answer(ctx context.Context, obj *object, r *reply, remoteID st
 	if err != nil {
 		return nil, err
 	}
-	return obj.record(m, e), nil
+	return obj.record(m, remote, e), nil
 }
 
 // memberURL is the URL of a member read by read(), with a query.
@@ -310,7 +318,7 @@ func (c *Connector) Update(ctx context.Context, cfg connector.Config, rec *conne
 	if err != nil {
 		return nil, err
 	}
-	cur, err := s.read(ctx, obj, rec.GetRemoteId())
+	cur, curRaw, err := s.read(ctx, obj, rec.GetRemoteId())
 	if err != nil {
 		return nil, err
 	}
@@ -323,7 +331,7 @@ func (c *Connector) Update(ctx context.Context, cfg connector.Config, rec *conne
 		if err != nil {
 			return nil, err
 		}
-		return obj.record(cur, e), nil
+		return obj.record(cur, curRaw, e), nil
 	}
 	headers := map[string]string{}
 	if merge {
@@ -343,7 +351,7 @@ func (c *Connector) Delete(ctx context.Context, cfg connector.Config, collection
 	if err != nil {
 		return err
 	}
-	cur, err := s.read(ctx, obj, remoteID)
+	cur, _, err := s.read(ctx, obj, remoteID)
 	if err != nil {
 		return err
 	}
@@ -375,7 +383,7 @@ func (c *Connector) SetStatus(ctx context.Context, cfg connector.Config, collect
 	if err != nil {
 		return nil, err
 	}
-	cur, err := s.read(ctx, obj, remoteID)
+	cur, curRaw, err := s.read(ctx, obj, remoteID)
 	if err != nil {
 		return nil, err
 	}
@@ -384,7 +392,7 @@ func (c *Connector) SetStatus(ctx context.Context, cfg connector.Config, collect
 		return nil, err
 	}
 	col, _ := model.ByName(collection)
-	if rec := obj.record(cur, e); cur.str("status") == target || col.Status(col.FromRecord(rec)) == status {
+	if rec := obj.record(cur, curRaw, e); cur.str("status") == target || col.Status(col.FromRecord(rec)) == status {
 		return rec, nil
 	}
 	body := map[string]any{"status": target}
@@ -439,7 +447,7 @@ func (c *Connector) AdjustInventory(ctx context.Context, cfg connector.Config, r
 	if err != nil {
 		return nil, err
 	}
-	cur, err := s.read(ctx, obj, remoteID)
+	cur, _, err := s.read(ctx, obj, remoteID)
 	if err != nil {
 		return nil, err
 	}

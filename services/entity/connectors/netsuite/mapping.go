@@ -11,6 +11,7 @@ import (
 
 	connectorv1 "github.com/millwright-dev/millwright/gen/go/millwright/connector/v1"
 	entityv1 "github.com/millwright-dev/millwright/gen/go/millwright/entity/v1"
+	"github.com/millwright-dev/millwright/services/entity/connector"
 )
 
 // The read mappings: one small function per record type, from NetSuite's
@@ -331,15 +332,15 @@ func (r *resource) toRecords(m map[string]any, a *accountInfo) []*connectorv1.Re
 		rows := list(m, "locations")
 		out := make([]*connectorv1.Record, 0, len(rows))
 		for _, row := range rows {
-			raw := remoteData(row)
+			raw := connector.StructJSON(remoteData(row))
 			level := inventoryFrom(id, row, a)
 			out = append(out, &connectorv1.Record{Collection: r.collection, RemoteId: levelID(id, level.GetLocationId()),
-				RemoteUpdateTime: updated, RemoteData: raw, Data: &connectorv1.Record_InventoryLevel{InventoryLevel: level}})
+				RemoteUpdateTime: updated, RemoteJson: raw, Data: &connectorv1.Record_InventoryLevel{InventoryLevel: level}})
 		}
 		return out
 	}
-	raw := remoteData(m)
-	out := &connectorv1.Record{Collection: r.collection, RemoteId: id, RemoteData: raw}
+	raw := connector.StructJSON(remoteData(m))
+	out := &connectorv1.Record{Collection: r.collection, RemoteId: id, RemoteJson: raw}
 	if r.changes {
 		out.RemoteUpdateTime = updated
 	}

@@ -451,7 +451,7 @@ func vendorFrom(m rec) *entityv1.Vendor {
 
 // record wraps a record of a source into a connector record.
 func (src *source) record(m rec) *connectorv1.Record {
-	out := &connectorv1.Record{Collection: src.collection, RemoteId: src.remoteID(m), RemoteData: remoteData(m)}
+	out := &connectorv1.Record{Collection: src.collection, RemoteId: src.remoteID(m), RemoteJson: connector.StructJSON(remoteData(m))}
 	if src.changeTime {
 		out.RemoteUpdateTime = m.time("LastChangeDateTime")
 	}

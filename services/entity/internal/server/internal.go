@@ -64,12 +64,25 @@ func (s Internal) PullChanges(ctx context.Context, req *entityv1.PullChangesRequ
 	if req.GetSince() != nil {
 		lr.Since = req.GetSince().AsTime()
 	}
+	// The next page is fetched while the last one is stored.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pages := prefetch(ctx, maxPages, lr, func(lr connector.ListRequest) (connector.Page, error) {
+		return t.impl.ListChanges(ctx, cfg, lr)
+	})
 	resp := &entityv1.PullChangesResponse{}
-	for range maxPages {
-		page, err := t.impl.ListChanges(ctx, cfg, lr)
-		if err != nil {
-			return nil, err
+	for f := range pages {
+		// A page that cannot be fetched after others were stored ends
+		// the call with those: the caller commits them, and its next call
+		// meets the error afresh (a rate limit, say, that a call of many
+		// pages would otherwise meet every time).
+		if f.err != nil && resp.NextPageToken != "" {
+			return resp, nil
 		}
+		if f.err != nil {
+			return nil, f.err
+		}
+		page := f.page
 		ch, err := s.ingest(ctx, t.conn.GetId(), col, page.Records, page.Deleted, nil)
 		if err != nil {
 			return nil, err
@@ -86,11 +99,38 @@ func (s Internal) PullChanges(ctx context.Context, req *entityv1.PullChangesRequ
 		resp.NextPageToken = page.NextPageToken
 		if page.NextPageToken == "" {
 			resp.Cursor = page.Cursor
-			break
 		}
-		lr.PageToken = page.NextPageToken
 	}
 	return resp, nil
+}
+
+// fetched is a page prefetch read, or why it could not.
+type fetched struct {
+	page connector.Page
+	err  error
+}
+
+// prefetch lists up to n pages from lr on, one ahead of the reader: it
+// stops after the last page, after an error (which it delivers), or when
+// ctx is done.
+func prefetch(ctx context.Context, n int, lr connector.ListRequest, list func(connector.ListRequest) (connector.Page, error)) <-chan fetched {
+	out := make(chan fetched, 1)
+	go func() {
+		defer close(out)
+		for range n {
+			page, err := list(lr)
+			select {
+			case out <- fetched{page, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil || page.NextPageToken == "" {
+				return
+			}
+			lr.PageToken = page.NextPageToken
+		}
+	}()
+	return out
 }
 
 // DeleteConnectionData deletes a connection's synced records.

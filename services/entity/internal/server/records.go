@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -19,7 +20,6 @@ import (
 	"github.com/millwright-dev/millwright/services/platform/auth"
 	"github.com/millwright-dev/millwright/services/platform/db"
 	"github.com/millwright-dev/millwright/services/platform/pagetoken"
-	"github.com/millwright-dev/millwright/services/platform/pbjson"
 )
 
 // target is a connection the request may use, with its system.
@@ -276,24 +276,36 @@ func decode[M proto.Message](col *model.Collection, r store.Row, full bool) (M, 
 	model.SetTime(m, model.FieldCreateTime, r.CreateTime)
 	model.SetTime(m, model.FieldUpdateTime, r.UpdateTime)
 	model.SetTime(m, model.FieldDeleteTime, r.DeleteTime)
-	if full && len(r.RemoteData) > 0 {
-		st := &structpb.Struct{}
-		if err := st.UnmarshalJSON(r.RemoteData); err != nil {
+	if full {
+		if err := setRemoteData(m, r.RemoteData); err != nil {
 			return zero, err
 		}
-		model.SetStruct(m, model.FieldRemoteData, st)
 	}
 	return m.(M), nil
 }
 
+// setRemoteData sets a message's remote_data from the system's JSON object;
+// nothing when raw is empty.
+func setRemoteData(m proto.Message, raw []byte) error {
+	if len(raw) == 0 {
+		return nil
+	}
+	st := &structpb.Struct{}
+	if err := st.UnmarshalJSON(raw); err != nil {
+		return err
+	}
+	model.SetStruct(m, model.FieldRemoteData, st)
+	return nil
+}
+
 // fromSystem turns a connector record into a unified message with
-// Millwright's ids, without storing it.
+// Millwright's ids, without storing it. The message is the record's own,
+// changed in place: a record comes fresh from the connector protocol.
 func (s *Server) fromSystem(connection string, col *model.Collection, r *connectorv1.Record, full bool) (proto.Message, error) {
 	m := col.FromRecord(r)
 	if m == nil {
 		return nil, apierr.New(apierr.Internal, "the connector returned a %s record for %s", r.GetCollection(), col.Name)
 	}
-	m = proto.Clone(m)
 	if err := col.MapRefs(m, func(target *model.Collection, _, remote string) (string, error) {
 		return target.ID(connection, remote), nil
 	}); err != nil {
@@ -307,7 +319,9 @@ func (s *Server) fromSystem(connection string, col *model.Collection, r *connect
 	}
 	model.Clear(m, model.FieldRemoteData)
 	if full {
-		model.SetStruct(m, model.FieldRemoteData, r.GetRemoteData())
+		if err := setRemoteData(m, r.GetRemoteJson()); err != nil {
+			return nil, apierr.New(apierr.ConnectedSystemError, "the connector's remote data of %s %q is not a JSON object: %v", col.Name, r.GetRemoteId(), err)
+		}
 	}
 	return m, nil
 }
@@ -331,11 +345,9 @@ func (s *Server) ingest(ctx context.Context, connection string, col *model.Colle
 		if err != nil {
 			return changes{}, err
 		}
-		var raw []byte
-		if r.GetRemoteData() != nil {
-			if raw, err = pbjson.Marshal(r.GetRemoteData()); err != nil {
-				return changes{}, err
-			}
+		raw := r.GetRemoteJson()
+		if len(raw) > 0 && !json.Valid(raw) {
+			return changes{}, apierr.New(apierr.ConnectedSystemError, "the connector's remote data of %s %q is not JSON", col.Name, r.GetRemoteId())
 		}
 		content, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
 		if err != nil {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 )
@@ -23,13 +22,15 @@ func (s *Store) MarkSeen(ctx context.Context, connection, collection, run string
 		ids = ids[len(batch):]
 		var q strings.Builder
 		q.WriteString(`INSERT INTO seen (connection_id, collection, run, id) VALUES `)
-		args := []any{connection, collection, run}
+		args := make([]any, 0, 4*len(batch))
 		for i, id := range batch {
 			if i > 0 {
 				q.WriteString(", ")
 			}
-			fmt.Fprintf(&q, "($1, $2, $3, $%d)", i+4)
-			args = append(args, id)
+			q.WriteByte('(')
+			params(&q, s.db.Dialect, len(args)+1, 4)
+			q.WriteByte(')')
+			args = append(args, connection, collection, run, id)
 		}
 		q.WriteString(` ON CONFLICT DO NOTHING`)
 		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {

@@ -214,7 +214,7 @@ func (e *Engine) pull(ctx context.Context, x *execution) result {
 			}
 		}
 		if !p.Listed {
-			resp, err := e.pullPage(ctx, x, col, p, full)
+			resp, err := e.pullPages(ctx, x, col, p, full)
 			if err != nil {
 				return fail(col, err)
 			}
@@ -264,16 +264,24 @@ func (e *Engine) pull(ctx context.Context, x *execution) result {
 	return result{outcome: finished, state: store.StateSucceeded, counts: counts}
 }
 
-// pullPage pulls the next page. A rate limit is no failure: it waits the
-// delay the system asked for (at most maxRateLimitWait) and asks again for
-// the same page, up to a total of maxRateLimited per page.
-func (e *Engine) pullPage(ctx context.Context, x *execution, col string, p store.Progress, full bool) (*entityv1.PullChangesResponse, error) {
+// PagesPerCall is how many pages one PullChanges call may pull. The entity
+// service fetches each page while it stores the one before, and a run's
+// progress is committed after each call: a run resumed on another replica
+// pulls again at most this many pages, which the store finds unchanged (no
+// second event).
+const PagesPerCall = 8
+
+// pullPages pulls the next pages (up to PagesPerCall). A rate limit is no
+// failure: it waits the delay the system asked for (at most
+// maxRateLimitWait) and asks again for the same page, up to a total of
+// maxRateLimited per call.
+func (e *Engine) pullPages(ctx context.Context, x *execution, col string, p store.Progress, full bool) (*entityv1.PullChangesResponse, error) {
 	req := &entityv1.PullChangesRequest{
 		Connection: x.run.ConnectionID,
 		Collection: col,
 		Cursor:     p.PullCursor,
 		PageToken:  p.PageToken,
-		MaxPages:   1,
+		MaxPages:   PagesPerCall,
 		Run:        x.run.ID,
 		Reconcile:  full,
 	}

@@ -11,7 +11,6 @@ import (
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
-	structpb "google.golang.org/protobuf/types/known/structpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -98,8 +97,11 @@ type Record struct {
 	RemoteId string `protobuf:"bytes,2,opt,name=remote_id,json=remoteId,proto3" json:"remote_id,omitempty"`
 	// When the system last changed the record.
 	RemoteUpdateTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=remote_update_time,json=remoteUpdateTime,proto3" json:"remote_update_time,omitempty"`
-	// The system's raw record.
-	RemoteData *structpb.Struct `protobuf:"bytes,4,opt,name=remote_data,json=remoteData,proto3" json:"remote_data,omitempty"`
+	// The system's raw record: one JSON object, UTF-8, as the system sent it
+	// (a connector may leave out transport members such as links). Raw bytes,
+	// not a Struct, so that a listing moves it without building and encoding
+	// a tree of values per record, and numbers keep their exact digits.
+	RemoteJson []byte `protobuf:"bytes,5,opt,name=remote_json,json=remoteJson,proto3" json:"remote_json,omitempty"`
 	// The unified record; its links hold the system's keys.
 	//
 	// Types that are valid to be assigned to Data:
@@ -168,9 +170,9 @@ func (x *Record) GetRemoteUpdateTime() *timestamppb.Timestamp {
 	return nil
 }
 
-func (x *Record) GetRemoteData() *structpb.Struct {
+func (x *Record) GetRemoteJson() []byte {
 	if x != nil {
-		return x.RemoteData
+		return x.RemoteJson
 	}
 	return nil
 }
@@ -1520,7 +1522,7 @@ var File_millwright_connector_v1_connector_service_proto protoreflect.FileDescri
 
 const file_millwright_connector_v1_connector_service_proto_rawDesc = "" +
 	"\n" +
-	"/millwright/connector/v1/connector_service.proto\x12\x17millwright.connector.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"millwright/entity/v1/records.proto\x1a!millwright/entity/v1/system.proto\"\xe2\x02\n" +
+	"/millwright/connector/v1/connector_service.proto\x12\x17millwright.connector.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"millwright/entity/v1/records.proto\x1a!millwright/entity/v1/system.proto\"\xe2\x02\n" +
 	"\x10ConnectionConfig\x12\x1e\n" +
 	"\n" +
 	"connection\x18\x01 \x01(\tR\n" +
@@ -1532,15 +1534,15 @@ const file_millwright_connector_v1_connector_service_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a>\n" +
 	"\x10CredentialsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xc1\x05\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xbb\x05\n" +
 	"\x06Record\x12\x1e\n" +
 	"\n" +
 	"collection\x18\x01 \x01(\tR\n" +
 	"collection\x12\x1b\n" +
 	"\tremote_id\x18\x02 \x01(\tR\bremoteId\x12H\n" +
-	"\x12remote_update_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x10remoteUpdateTime\x128\n" +
-	"\vremote_data\x18\x04 \x01(\v2\x17.google.protobuf.StructR\n" +
-	"remoteData\x12@\n" +
+	"\x12remote_update_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x10remoteUpdateTime\x12\x1f\n" +
+	"\vremote_json\x18\x05 \x01(\fR\n" +
+	"remoteJson\x12@\n" +
 	"\n" +
 	"work_order\x18\n" +
 	" \x01(\v2\x1f.millwright.entity.v1.WorkOrderH\x00R\tworkOrder\x123\n" +
@@ -1551,7 +1553,7 @@ const file_millwright_connector_v1_connector_service_proto_rawDesc = "" +
 	"\x0epurchase_order\x18\x0f \x01(\v2#.millwright.entity.v1.PurchaseOrderH\x00R\rpurchaseOrder\x126\n" +
 	"\x06vendor\x18\x10 \x01(\v2\x1c.millwright.entity.v1.VendorH\x00R\x06vendor\x120\n" +
 	"\x04user\x18\x11 \x01(\v2\x1a.millwright.entity.v1.UserH\x00R\x04userB\x06\n" +
-	"\x04data\"\x11\n" +
+	"\x04dataJ\x04\b\x04\x10\x05R\vremote_data\"\x11\n" +
 	"\x0fDescribeRequest\"s\n" +
 	"\x10DescribeResponse\x124\n" +
 	"\x06system\x18\x01 \x01(\v2\x1c.millwright.entity.v1.SystemR\x06system\x12)\n" +
@@ -1697,77 +1699,75 @@ var file_millwright_connector_v1_connector_service_proto_goTypes = []any{
 	nil,                             // 25: millwright.connector.v1.PassthroughRequest.HeadersEntry
 	nil,                             // 26: millwright.connector.v1.PassthroughResponse.HeadersEntry
 	(*timestamppb.Timestamp)(nil),   // 27: google.protobuf.Timestamp
-	(*structpb.Struct)(nil),         // 28: google.protobuf.Struct
-	(*v1.WorkOrder)(nil),            // 29: millwright.entity.v1.WorkOrder
-	(*v1.Asset)(nil),                // 30: millwright.entity.v1.Asset
-	(*v1.Location)(nil),             // 31: millwright.entity.v1.Location
-	(*v1.Part)(nil),                 // 32: millwright.entity.v1.Part
-	(*v1.InventoryLevel)(nil),       // 33: millwright.entity.v1.InventoryLevel
-	(*v1.PurchaseOrder)(nil),        // 34: millwright.entity.v1.PurchaseOrder
-	(*v1.Vendor)(nil),               // 35: millwright.entity.v1.Vendor
-	(*v1.User)(nil),                 // 36: millwright.entity.v1.User
-	(*v1.System)(nil),               // 37: millwright.entity.v1.System
+	(*v1.WorkOrder)(nil),            // 28: millwright.entity.v1.WorkOrder
+	(*v1.Asset)(nil),                // 29: millwright.entity.v1.Asset
+	(*v1.Location)(nil),             // 30: millwright.entity.v1.Location
+	(*v1.Part)(nil),                 // 31: millwright.entity.v1.Part
+	(*v1.InventoryLevel)(nil),       // 32: millwright.entity.v1.InventoryLevel
+	(*v1.PurchaseOrder)(nil),        // 33: millwright.entity.v1.PurchaseOrder
+	(*v1.Vendor)(nil),               // 34: millwright.entity.v1.Vendor
+	(*v1.User)(nil),                 // 35: millwright.entity.v1.User
+	(*v1.System)(nil),               // 36: millwright.entity.v1.System
 }
 var file_millwright_connector_v1_connector_service_proto_depIdxs = []int32{
 	22, // 0: millwright.connector.v1.ConnectionConfig.settings:type_name -> millwright.connector.v1.ConnectionConfig.SettingsEntry
 	23, // 1: millwright.connector.v1.ConnectionConfig.credentials:type_name -> millwright.connector.v1.ConnectionConfig.CredentialsEntry
 	27, // 2: millwright.connector.v1.Record.remote_update_time:type_name -> google.protobuf.Timestamp
-	28, // 3: millwright.connector.v1.Record.remote_data:type_name -> google.protobuf.Struct
-	29, // 4: millwright.connector.v1.Record.work_order:type_name -> millwright.entity.v1.WorkOrder
-	30, // 5: millwright.connector.v1.Record.asset:type_name -> millwright.entity.v1.Asset
-	31, // 6: millwright.connector.v1.Record.location:type_name -> millwright.entity.v1.Location
-	32, // 7: millwright.connector.v1.Record.part:type_name -> millwright.entity.v1.Part
-	33, // 8: millwright.connector.v1.Record.inventory_level:type_name -> millwright.entity.v1.InventoryLevel
-	34, // 9: millwright.connector.v1.Record.purchase_order:type_name -> millwright.entity.v1.PurchaseOrder
-	35, // 10: millwright.connector.v1.Record.vendor:type_name -> millwright.entity.v1.Vendor
-	36, // 11: millwright.connector.v1.Record.user:type_name -> millwright.entity.v1.User
-	37, // 12: millwright.connector.v1.DescribeResponse.system:type_name -> millwright.entity.v1.System
-	0,  // 13: millwright.connector.v1.CheckRequest.config:type_name -> millwright.connector.v1.ConnectionConfig
-	0,  // 14: millwright.connector.v1.ListChangesRequest.config:type_name -> millwright.connector.v1.ConnectionConfig
-	27, // 15: millwright.connector.v1.ListChangesRequest.since:type_name -> google.protobuf.Timestamp
-	1,  // 16: millwright.connector.v1.ListChangesResponse.records:type_name -> millwright.connector.v1.Record
-	0,  // 17: millwright.connector.v1.GetRecordRequest.config:type_name -> millwright.connector.v1.ConnectionConfig
-	1,  // 18: millwright.connector.v1.GetRecordResponse.record:type_name -> millwright.connector.v1.Record
-	0,  // 19: millwright.connector.v1.CreateRecordRequest.config:type_name -> millwright.connector.v1.ConnectionConfig
-	1,  // 20: millwright.connector.v1.CreateRecordRequest.record:type_name -> millwright.connector.v1.Record
-	1,  // 21: millwright.connector.v1.CreateRecordResponse.record:type_name -> millwright.connector.v1.Record
-	0,  // 22: millwright.connector.v1.UpdateRecordRequest.config:type_name -> millwright.connector.v1.ConnectionConfig
-	1,  // 23: millwright.connector.v1.UpdateRecordRequest.record:type_name -> millwright.connector.v1.Record
-	1,  // 24: millwright.connector.v1.UpdateRecordResponse.record:type_name -> millwright.connector.v1.Record
-	0,  // 25: millwright.connector.v1.DeleteRecordRequest.config:type_name -> millwright.connector.v1.ConnectionConfig
-	0,  // 26: millwright.connector.v1.SetStatusRequest.config:type_name -> millwright.connector.v1.ConnectionConfig
-	1,  // 27: millwright.connector.v1.SetStatusResponse.record:type_name -> millwright.connector.v1.Record
-	0,  // 28: millwright.connector.v1.AdjustInventoryRequest.config:type_name -> millwright.connector.v1.ConnectionConfig
-	1,  // 29: millwright.connector.v1.AdjustInventoryResponse.record:type_name -> millwright.connector.v1.Record
-	0,  // 30: millwright.connector.v1.PassthroughRequest.config:type_name -> millwright.connector.v1.ConnectionConfig
-	24, // 31: millwright.connector.v1.PassthroughRequest.query:type_name -> millwright.connector.v1.PassthroughRequest.QueryEntry
-	25, // 32: millwright.connector.v1.PassthroughRequest.headers:type_name -> millwright.connector.v1.PassthroughRequest.HeadersEntry
-	26, // 33: millwright.connector.v1.PassthroughResponse.headers:type_name -> millwright.connector.v1.PassthroughResponse.HeadersEntry
-	2,  // 34: millwright.connector.v1.ConnectorService.Describe:input_type -> millwright.connector.v1.DescribeRequest
-	4,  // 35: millwright.connector.v1.ConnectorService.Check:input_type -> millwright.connector.v1.CheckRequest
-	6,  // 36: millwright.connector.v1.ConnectorService.ListChanges:input_type -> millwright.connector.v1.ListChangesRequest
-	8,  // 37: millwright.connector.v1.ConnectorService.GetRecord:input_type -> millwright.connector.v1.GetRecordRequest
-	10, // 38: millwright.connector.v1.ConnectorService.CreateRecord:input_type -> millwright.connector.v1.CreateRecordRequest
-	12, // 39: millwright.connector.v1.ConnectorService.UpdateRecord:input_type -> millwright.connector.v1.UpdateRecordRequest
-	14, // 40: millwright.connector.v1.ConnectorService.DeleteRecord:input_type -> millwright.connector.v1.DeleteRecordRequest
-	16, // 41: millwright.connector.v1.ConnectorService.SetStatus:input_type -> millwright.connector.v1.SetStatusRequest
-	18, // 42: millwright.connector.v1.ConnectorService.AdjustInventory:input_type -> millwright.connector.v1.AdjustInventoryRequest
-	20, // 43: millwright.connector.v1.ConnectorService.Passthrough:input_type -> millwright.connector.v1.PassthroughRequest
-	3,  // 44: millwright.connector.v1.ConnectorService.Describe:output_type -> millwright.connector.v1.DescribeResponse
-	5,  // 45: millwright.connector.v1.ConnectorService.Check:output_type -> millwright.connector.v1.CheckResponse
-	7,  // 46: millwright.connector.v1.ConnectorService.ListChanges:output_type -> millwright.connector.v1.ListChangesResponse
-	9,  // 47: millwright.connector.v1.ConnectorService.GetRecord:output_type -> millwright.connector.v1.GetRecordResponse
-	11, // 48: millwright.connector.v1.ConnectorService.CreateRecord:output_type -> millwright.connector.v1.CreateRecordResponse
-	13, // 49: millwright.connector.v1.ConnectorService.UpdateRecord:output_type -> millwright.connector.v1.UpdateRecordResponse
-	15, // 50: millwright.connector.v1.ConnectorService.DeleteRecord:output_type -> millwright.connector.v1.DeleteRecordResponse
-	17, // 51: millwright.connector.v1.ConnectorService.SetStatus:output_type -> millwright.connector.v1.SetStatusResponse
-	19, // 52: millwright.connector.v1.ConnectorService.AdjustInventory:output_type -> millwright.connector.v1.AdjustInventoryResponse
-	21, // 53: millwright.connector.v1.ConnectorService.Passthrough:output_type -> millwright.connector.v1.PassthroughResponse
-	44, // [44:54] is the sub-list for method output_type
-	34, // [34:44] is the sub-list for method input_type
-	34, // [34:34] is the sub-list for extension type_name
-	34, // [34:34] is the sub-list for extension extendee
-	0,  // [0:34] is the sub-list for field type_name
+	28, // 3: millwright.connector.v1.Record.work_order:type_name -> millwright.entity.v1.WorkOrder
+	29, // 4: millwright.connector.v1.Record.asset:type_name -> millwright.entity.v1.Asset
+	30, // 5: millwright.connector.v1.Record.location:type_name -> millwright.entity.v1.Location
+	31, // 6: millwright.connector.v1.Record.part:type_name -> millwright.entity.v1.Part
+	32, // 7: millwright.connector.v1.Record.inventory_level:type_name -> millwright.entity.v1.InventoryLevel
+	33, // 8: millwright.connector.v1.Record.purchase_order:type_name -> millwright.entity.v1.PurchaseOrder
+	34, // 9: millwright.connector.v1.Record.vendor:type_name -> millwright.entity.v1.Vendor
+	35, // 10: millwright.connector.v1.Record.user:type_name -> millwright.entity.v1.User
+	36, // 11: millwright.connector.v1.DescribeResponse.system:type_name -> millwright.entity.v1.System
+	0,  // 12: millwright.connector.v1.CheckRequest.config:type_name -> millwright.connector.v1.ConnectionConfig
+	0,  // 13: millwright.connector.v1.ListChangesRequest.config:type_name -> millwright.connector.v1.ConnectionConfig
+	27, // 14: millwright.connector.v1.ListChangesRequest.since:type_name -> google.protobuf.Timestamp
+	1,  // 15: millwright.connector.v1.ListChangesResponse.records:type_name -> millwright.connector.v1.Record
+	0,  // 16: millwright.connector.v1.GetRecordRequest.config:type_name -> millwright.connector.v1.ConnectionConfig
+	1,  // 17: millwright.connector.v1.GetRecordResponse.record:type_name -> millwright.connector.v1.Record
+	0,  // 18: millwright.connector.v1.CreateRecordRequest.config:type_name -> millwright.connector.v1.ConnectionConfig
+	1,  // 19: millwright.connector.v1.CreateRecordRequest.record:type_name -> millwright.connector.v1.Record
+	1,  // 20: millwright.connector.v1.CreateRecordResponse.record:type_name -> millwright.connector.v1.Record
+	0,  // 21: millwright.connector.v1.UpdateRecordRequest.config:type_name -> millwright.connector.v1.ConnectionConfig
+	1,  // 22: millwright.connector.v1.UpdateRecordRequest.record:type_name -> millwright.connector.v1.Record
+	1,  // 23: millwright.connector.v1.UpdateRecordResponse.record:type_name -> millwright.connector.v1.Record
+	0,  // 24: millwright.connector.v1.DeleteRecordRequest.config:type_name -> millwright.connector.v1.ConnectionConfig
+	0,  // 25: millwright.connector.v1.SetStatusRequest.config:type_name -> millwright.connector.v1.ConnectionConfig
+	1,  // 26: millwright.connector.v1.SetStatusResponse.record:type_name -> millwright.connector.v1.Record
+	0,  // 27: millwright.connector.v1.AdjustInventoryRequest.config:type_name -> millwright.connector.v1.ConnectionConfig
+	1,  // 28: millwright.connector.v1.AdjustInventoryResponse.record:type_name -> millwright.connector.v1.Record
+	0,  // 29: millwright.connector.v1.PassthroughRequest.config:type_name -> millwright.connector.v1.ConnectionConfig
+	24, // 30: millwright.connector.v1.PassthroughRequest.query:type_name -> millwright.connector.v1.PassthroughRequest.QueryEntry
+	25, // 31: millwright.connector.v1.PassthroughRequest.headers:type_name -> millwright.connector.v1.PassthroughRequest.HeadersEntry
+	26, // 32: millwright.connector.v1.PassthroughResponse.headers:type_name -> millwright.connector.v1.PassthroughResponse.HeadersEntry
+	2,  // 33: millwright.connector.v1.ConnectorService.Describe:input_type -> millwright.connector.v1.DescribeRequest
+	4,  // 34: millwright.connector.v1.ConnectorService.Check:input_type -> millwright.connector.v1.CheckRequest
+	6,  // 35: millwright.connector.v1.ConnectorService.ListChanges:input_type -> millwright.connector.v1.ListChangesRequest
+	8,  // 36: millwright.connector.v1.ConnectorService.GetRecord:input_type -> millwright.connector.v1.GetRecordRequest
+	10, // 37: millwright.connector.v1.ConnectorService.CreateRecord:input_type -> millwright.connector.v1.CreateRecordRequest
+	12, // 38: millwright.connector.v1.ConnectorService.UpdateRecord:input_type -> millwright.connector.v1.UpdateRecordRequest
+	14, // 39: millwright.connector.v1.ConnectorService.DeleteRecord:input_type -> millwright.connector.v1.DeleteRecordRequest
+	16, // 40: millwright.connector.v1.ConnectorService.SetStatus:input_type -> millwright.connector.v1.SetStatusRequest
+	18, // 41: millwright.connector.v1.ConnectorService.AdjustInventory:input_type -> millwright.connector.v1.AdjustInventoryRequest
+	20, // 42: millwright.connector.v1.ConnectorService.Passthrough:input_type -> millwright.connector.v1.PassthroughRequest
+	3,  // 43: millwright.connector.v1.ConnectorService.Describe:output_type -> millwright.connector.v1.DescribeResponse
+	5,  // 44: millwright.connector.v1.ConnectorService.Check:output_type -> millwright.connector.v1.CheckResponse
+	7,  // 45: millwright.connector.v1.ConnectorService.ListChanges:output_type -> millwright.connector.v1.ListChangesResponse
+	9,  // 46: millwright.connector.v1.ConnectorService.GetRecord:output_type -> millwright.connector.v1.GetRecordResponse
+	11, // 47: millwright.connector.v1.ConnectorService.CreateRecord:output_type -> millwright.connector.v1.CreateRecordResponse
+	13, // 48: millwright.connector.v1.ConnectorService.UpdateRecord:output_type -> millwright.connector.v1.UpdateRecordResponse
+	15, // 49: millwright.connector.v1.ConnectorService.DeleteRecord:output_type -> millwright.connector.v1.DeleteRecordResponse
+	17, // 50: millwright.connector.v1.ConnectorService.SetStatus:output_type -> millwright.connector.v1.SetStatusResponse
+	19, // 51: millwright.connector.v1.ConnectorService.AdjustInventory:output_type -> millwright.connector.v1.AdjustInventoryResponse
+	21, // 52: millwright.connector.v1.ConnectorService.Passthrough:output_type -> millwright.connector.v1.PassthroughResponse
+	43, // [43:53] is the sub-list for method output_type
+	33, // [33:43] is the sub-list for method input_type
+	33, // [33:33] is the sub-list for extension type_name
+	33, // [33:33] is the sub-list for extension extendee
+	0,  // [0:33] is the sub-list for field type_name
 }
 
 func init() { file_millwright_connector_v1_connector_service_proto_init() }

@@ -137,7 +137,11 @@ type PullChangesRequest struct {
 	Since *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=since,proto3" json:"since,omitempty"`
 	// Where the previous call of this pull stopped.
 	PageToken string `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
-	// Most pages to pull in this call; 0 means 10.
+	// Most pages to pull in this call; 0 means 10. The entity service fetches
+	// each page while it stores the one before. A page that cannot be fetched
+	// after others were stored ends the call without an error: the response
+	// holds what was stored and where to go on, and the next call meets the
+	// failure afresh.
 	MaxPages int32 `protobuf:"varint,6,opt,name=max_pages,json=maxPages,proto3" json:"max_pages,omitempty"`
 	// The pull's id.
 	Run string `protobuf:"bytes,7,opt,name=run,proto3" json:"run,omitempty"`

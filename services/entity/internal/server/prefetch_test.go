@@ -1,0 +1,73 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/millwright-dev/millwright/services/entity/connector"
+)
+
+// TestPrefetch checks the pages come in order, at most n of them, and that
+// the listing stops after the last page and after an error.
+func TestPrefetch(t *testing.T) {
+	boom := errors.New("boom")
+	for _, tc := range []struct {
+		name     string
+		pages    int // the system's pages
+		failAt   int // the page whose fetch fails (1-based); 0 for none
+		n        int
+		want     []string // the tokens fetched
+		wantErrs int
+	}{
+		{"stops at n", 10, 0, 3, []string{"", "p1", "p2"}, 0},
+		{"stops after the last page", 2, 0, 8, []string{"", "p1"}, 0},
+		{"stops after an error", 10, 2, 8, []string{"", "p1"}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var fetched []string
+			list := func(lr connector.ListRequest) (connector.Page, error) {
+				fetched = append(fetched, lr.PageToken)
+				if len(fetched) == tc.failAt {
+					return connector.Page{}, boom
+				}
+				next := ""
+				if len(fetched) < tc.pages {
+					next = fmt.Sprintf("p%d", len(fetched))
+				}
+				return connector.Page{NextPageToken: next}, nil
+			}
+			errs := 0
+			got := 0
+			for f := range prefetch(context.Background(), tc.n, connector.ListRequest{}, list) {
+				got++
+				if f.err != nil {
+					errs++
+				}
+			}
+			if !slices.Equal(fetched, tc.want) || got != len(tc.want) || errs != tc.wantErrs {
+				t.Errorf("fetched %q, delivered %d with %d errors; want %q, %d errors", fetched, got, errs, tc.want, tc.wantErrs)
+			}
+		})
+	}
+}
+
+// TestPrefetchStopsWhenCancelled checks a reader that gives up does not
+// leave the listing running.
+func TestPrefetchStopsWhenCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	calls := 0
+	pages := prefetch(ctx, 100, connector.ListRequest{}, func(connector.ListRequest) (connector.Page, error) {
+		calls++
+		return connector.Page{NextPageToken: "more"}, nil
+	})
+	<-pages
+	cancel()
+	for range pages {
+	}
+	if calls > 3 {
+		t.Errorf("%d pages fetched after the reader stopped at the first", calls)
+	}
+}
