@@ -3,10 +3,10 @@ package server
 import (
 	"context"
 
-	connectorv1 "github.com/millwright-dev/millwright/gen/go/millwright/connector/v1"
 	entityv1 "github.com/millwright-dev/millwright/gen/go/millwright/entity/v1"
 	"github.com/millwright-dev/millwright/services/entity/connector"
 	"github.com/millwright-dev/millwright/services/entity/internal/model"
+	"github.com/millwright-dev/millwright/services/entity/internal/store"
 	"github.com/millwright-dev/millwright/services/platform/apierr"
 	"github.com/millwright-dev/millwright/services/platform/auth"
 	"github.com/millwright-dev/millwright/services/platform/db"
@@ -64,11 +64,16 @@ func (s Internal) PullChanges(ctx context.Context, req *entityv1.PullChangesRequ
 	if req.GetSince() != nil {
 		lr.Since = req.GetSince().AsTime()
 	}
-	// The next page is fetched while the last one is stored.
+	// The next page is fetched and prepared while the last one is saved.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	pages := prefetch(ctx, maxPages, lr, func(lr connector.ListRequest) (connector.Page, error) {
-		return t.impl.ListChanges(ctx, cfg, lr)
+	pages := prefetch(ctx, maxPages, lr, func(lr connector.ListRequest) fetched {
+		page, err := t.impl.ListChanges(ctx, cfg, lr)
+		if err != nil {
+			return fetched{err: err}
+		}
+		rows, err := s.prepare(t.conn.GetId(), col, page.Records)
+		return fetched{page: page, rows: rows, err: err}
 	})
 	resp := &entityv1.PullChangesResponse{}
 	for f := range pages {
@@ -83,12 +88,12 @@ func (s Internal) PullChanges(ctx context.Context, req *entityv1.PullChangesRequ
 			return nil, f.err
 		}
 		page := f.page
-		ch, err := s.ingest(ctx, t.conn.GetId(), col, page.Records, page.Deleted, nil)
+		ch, err := s.save(ctx, t.conn.GetId(), col, f.rows, page.Deleted, nil)
 		if err != nil {
 			return nil, err
 		}
 		if req.GetReconcile() {
-			if err := s.markSeen(ctx, t.conn.GetId(), col, req.GetRun(), page.Records); err != nil {
+			if err := s.markSeen(ctx, t.conn.GetId(), col, req.GetRun(), f.rows); err != nil {
 				return nil, err
 			}
 		}
@@ -104,30 +109,32 @@ func (s Internal) PullChanges(ctx context.Context, req *entityv1.PullChangesRequ
 	return resp, nil
 }
 
-// fetched is a page prefetch read, or why it could not.
+// fetched is a page prefetch read and its rows prepared to save, or why
+// it could not.
 type fetched struct {
 	page connector.Page
+	rows []store.Row
 	err  error
 }
 
 // prefetch lists up to n pages from lr on, one ahead of the reader: it
 // stops after the last page, after an error (which it delivers), or when
 // ctx is done.
-func prefetch(ctx context.Context, n int, lr connector.ListRequest, list func(connector.ListRequest) (connector.Page, error)) <-chan fetched {
+func prefetch(ctx context.Context, n int, lr connector.ListRequest, list func(connector.ListRequest) fetched) <-chan fetched {
 	out := make(chan fetched, 1)
 	go func() {
 		defer close(out)
 		for range n {
-			page, err := list(lr)
+			f := list(lr)
 			select {
-			case out <- fetched{page, err}:
+			case out <- f:
 			case <-ctx.Done():
 				return
 			}
-			if err != nil || page.NextPageToken == "" {
+			if f.err != nil || f.page.NextPageToken == "" {
 				return
 			}
-			lr.PageToken = page.NextPageToken
+			lr.PageToken = f.page.NextPageToken
 		}
 	}()
 	return out
@@ -144,13 +151,13 @@ func (s Internal) DeleteConnectionData(ctx context.Context, req *entityv1.Delete
 
 // markSeen remembers, durably and per run, the records a reconciling pull
 // saw, so the run may resume on another replica.
-func (s Internal) markSeen(ctx context.Context, connection string, col *model.Collection, run string, records []*connectorv1.Record) error {
+func (s Internal) markSeen(ctx context.Context, connection string, col *model.Collection, run string, rows []store.Row) error {
 	if run == "" {
 		return apierr.InvalidFields(apierr.FieldViolation{Field: "run", Description: "is required with reconcile"})
 	}
-	ids := make([]string, len(records))
-	for i, r := range records {
-		ids[i] = col.ID(connection, r.GetRemoteId())
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
 	}
 	return s.store.MarkSeen(ctx, connection, col.Name, run, ids)
 }

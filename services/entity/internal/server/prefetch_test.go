@@ -27,17 +27,17 @@ func TestPrefetch(t *testing.T) {
 		{"stops after an error", 10, 2, 8, []string{"", "p1"}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var fetched []string
-			list := func(lr connector.ListRequest) (connector.Page, error) {
-				fetched = append(fetched, lr.PageToken)
-				if len(fetched) == tc.failAt {
-					return connector.Page{}, boom
+			var tokens []string
+			list := func(lr connector.ListRequest) fetched {
+				tokens = append(tokens, lr.PageToken)
+				if len(tokens) == tc.failAt {
+					return fetched{err: boom}
 				}
 				next := ""
-				if len(fetched) < tc.pages {
-					next = fmt.Sprintf("p%d", len(fetched))
+				if len(tokens) < tc.pages {
+					next = fmt.Sprintf("p%d", len(tokens))
 				}
-				return connector.Page{NextPageToken: next}, nil
+				return fetched{page: connector.Page{NextPageToken: next}}
 			}
 			errs := 0
 			got := 0
@@ -47,8 +47,8 @@ func TestPrefetch(t *testing.T) {
 					errs++
 				}
 			}
-			if !slices.Equal(fetched, tc.want) || got != len(tc.want) || errs != tc.wantErrs {
-				t.Errorf("fetched %q, delivered %d with %d errors; want %q, %d errors", fetched, got, errs, tc.want, tc.wantErrs)
+			if !slices.Equal(tokens, tc.want) || got != len(tc.want) || errs != tc.wantErrs {
+				t.Errorf("fetched %q, delivered %d with %d errors; want %q, %d errors", tokens, got, errs, tc.want, tc.wantErrs)
 			}
 		})
 	}
@@ -59,9 +59,9 @@ func TestPrefetch(t *testing.T) {
 func TestPrefetchStopsWhenCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	calls := 0
-	pages := prefetch(ctx, 100, connector.ListRequest{}, func(connector.ListRequest) (connector.Page, error) {
+	pages := prefetch(ctx, 100, connector.ListRequest{}, func(connector.ListRequest) fetched {
 		calls++
-		return connector.Page{NextPageToken: "more"}, nil
+		return fetched{page: connector.Page{NextPageToken: "more"}}
 	})
 	<-pages
 	cancel()

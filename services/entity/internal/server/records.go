@@ -331,43 +331,60 @@ type changes struct {
 	Seen, Created, Updated, Deleted int64
 }
 
-// ingest stores records a connector returned (and tombstones the keys it
-// reports deleted) in one transaction, with one event per created, changed
-// or deleted record in the store's outbox, which the relay ships to the
-// connection service. then, when not nil, runs last in the transaction,
-// with the rows the upsert wrote (created or changed).
+// ingest stores records a connector returned (prepare, then save).
 func (s *Server) ingest(ctx context.Context, connection string, col *model.Collection, records []*connectorv1.Record, deleted []string, then func(tx *store.Tx, written []store.Row) error) (changes, error) {
-	now := db.Now()
-	byID := make(map[string]proto.Message, len(records))
+	rows, err := s.prepare(connection, col, records)
+	if err != nil {
+		return changes{}, err
+	}
+	return s.save(ctx, connection, col, rows, deleted, then)
+}
+
+// prepare makes records a connector returned ready to store, without
+// touching the store: mapped to Millwright's ids, encoded without their
+// times (save appends those) and hashed with their remote data. A sync
+// prepares a page while the page before it is saved.
+func (s *Server) prepare(connection string, col *model.Collection, records []*connectorv1.Record) ([]store.Row, error) {
 	rows := make([]store.Row, 0, len(records))
 	for _, r := range records {
 		m, err := s.fromSystem(connection, col, r, false)
 		if err != nil {
-			return changes{}, err
+			return nil, err
 		}
 		raw := r.GetRemoteJson()
 		if len(raw) > 0 && !json.Valid(raw) {
-			return changes{}, apierr.New(apierr.ConnectedSystemError, "the connector's remote data of %s %q is not JSON", col.Name, r.GetRemoteId())
+			return nil, apierr.New(apierr.ConnectedSystemError, "the connector's remote data of %s %q is not JSON", col.Name, r.GetRemoteId())
 		}
+		// The times are the store's: save appends them to the encoding.
+		model.Clear(m, model.FieldCreateTime)
+		model.Clear(m, model.FieldUpdateTime)
+		model.Clear(m, model.FieldDeleteTime)
 		content, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
 		if err != nil {
-			return changes{}, err
+			return nil, err
 		}
 		h := sha256.New()
 		h.Write(content)
 		h.Write(raw)
-		id := model.GetString(m, model.FieldID)
-		byID[id] = m
-		rows = append(rows, store.Row{ID: id, Connection: connection, Collection: col.Name, RemoteID: r.GetRemoteId(), Status: col.Status(m), Hash: h.Sum(nil), RemoteData: raw})
+		rows = append(rows, store.Row{ID: model.GetString(m, model.FieldID), Connection: connection, Collection: col.Name,
+			RemoteID: r.GetRemoteId(), Status: col.Status(m), Hash: h.Sum(nil), Data: content, RemoteData: raw})
 	}
+	return rows, nil
+}
+
+// save stores prepared rows (and tombstones the keys the system reports
+// deleted) in one transaction, with one event per created, changed or
+// deleted record in the store's outbox, which the relay ships to the
+// connection service. then, when not nil, runs last in the transaction,
+// with the rows the upsert wrote (created or changed).
+func (s *Server) save(ctx context.Context, connection string, col *model.Collection, rows []store.Row, deleted []string, then func(tx *store.Tx, written []store.Row) error) (changes, error) {
+	now := db.Now()
+	w := wireOf(col)
+	// A row's encoding, followed by its times, is the message with them
+	// set: prepare left them out.
 	encode := func(row *store.Row) error {
-		m := byID[row.ID]
-		model.SetTime(m, model.FieldCreateTime, row.CreateTime)
-		model.SetTime(m, model.FieldUpdateTime, row.UpdateTime)
-		model.SetTime(m, model.FieldDeleteTime, row.DeleteTime)
-		var err error
-		row.Data, err = proto.Marshal(m)
-		return err
+		row.Data = appendTime(appendTime(appendTime(row.Data, w.created, row.CreateTime), w.updated, row.UpdateTime), w.deleted, row.DeleteTime)
+		return nil
 	}
 	var ch changes
 	err := s.store.Transact(ctx, func(tx *store.Tx) error {
@@ -385,7 +402,7 @@ func (s *Server) ingest(ctx context.Context, connection string, col *model.Colle
 				return err
 			}
 		}
-		ch = changes{Seen: int64(len(records)), Created: int64(len(created)), Updated: int64(len(updated)), Deleted: int64(len(gone))}
+		ch = changes{Seen: int64(len(rows)), Created: int64(len(created)), Updated: int64(len(updated)), Deleted: int64(len(gone))}
 		if then != nil {
 			return then(tx, append(created, updated...))
 		}
