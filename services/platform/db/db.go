@@ -155,12 +155,31 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	return openSQLite(ctx, o)
 }
 
+// sqliteWritePragmas suit batch writes of a thousand rows whose keys are
+// hashes, so that each lands on another page of an index (a sync's records,
+// the events of their changes). A commit writes every page it changed to
+// the WAL, and a checkpoint copies them into the database file:
+//   - cache_size: 8 MiB of pages per connection, not 2, so that the pages
+//     a batch reads (its lookup, then its writes) are still cached when it
+//     writes them;
+//   - cache_spill: a transaction's changed pages stay in memory up to
+//     64 MiB instead of being written to the WAL as the cache fills, and
+//     again at commit;
+//   - wal_autocheckpoint: the WAL grows to 20,000 pages (80 MiB) before a
+//     checkpoint, not 1,000, so that a page that batches change again and
+//     again is copied and synced once per checkpoint, not once per batch.
+//
+// Together they cut the CPU of filling the record store by a quarter (see
+// docs/benchmarks.md).
+const sqliteWritePragmas = "&_pragma=cache_size(-8192)&_pragma=cache_spill(16384)&_pragma=wal_autocheckpoint(20000)"
+
 func openSQLite(ctx context.Context, o Options) (*DB, error) {
 	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("db: data directory: %w", err)
 	}
 	path := filepath.Join(o.DataDir, o.Name+".db")
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)" +
+		sqliteWritePragmas + "&_txlock=immediate"
 	sqldb, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, err

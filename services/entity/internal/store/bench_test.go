@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/millwright-dev/millwright/services/entity/internal/store"
+	"github.com/millwright-dev/millwright/services/platform/cputime"
 	"github.com/millwright-dev/millwright/services/platform/db"
 	"github.com/millwright-dev/millwright/services/platform/db/dbtest"
 )
@@ -65,25 +66,35 @@ func BenchmarkUpsert(b *testing.B) {
 				next++
 			}
 		}
-		start := time.Now()
+		var elapsed time.Duration
+		cpu := &cpuMeter{d: d}
 		for next < prefill {
 			fill(false)
+			start := time.Now()
+			cpu.resume()
 			if _, _, err := s.Upsert(ctx, rows, now, nopEncode); err != nil {
 				b.Fatal(err)
 			}
+			cpu.pause()
+			elapsed += time.Since(start)
 		}
-		b.Logf("prefilled %d rows in %v", next, time.Since(start).Round(time.Millisecond))
+		b.Logf("prefilled %d rows in %v: %.0f rows/s, %.0f rows per CPU-second", next, elapsed.Round(time.Millisecond),
+			float64(next)/elapsed.Seconds(), float64(next)/cpu.used.Seconds())
 		run := func(name string, prepare func()) {
 			b.Run(name, func(b *testing.B) {
+				cpu := &cpuMeter{d: d}
 				for b.Loop() {
 					b.StopTimer()
 					prepare()
 					b.StartTimer()
+					cpu.resume()
 					if _, _, err := s.Upsert(ctx, rows, now, nopEncode); err != nil {
 						b.Fatal(err)
 					}
+					cpu.pause()
 				}
 				b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "rows/s")
+				b.ReportMetric(float64(b.N*batch)/cpu.used.Seconds(), "rows/cpu-s")
 			})
 		}
 		run("create", func() { fill(false) })
@@ -101,6 +112,51 @@ func BenchmarkUpsert(b *testing.B) {
 			}
 		})
 	})
+}
+
+// cpuMeter counts the CPU time a benchmark's writes cost while it runs: the
+// benchmark process's own and, on PostgreSQL, that of the server processes
+// behind the pool's connections (when the server runs on this machine). On
+// a machine shared with other work it moves less than wall time. Run it
+// around each write alone (resume, pause), so that the server processes it
+// counts are idle and known at both ends.
+type cpuMeter struct {
+	d        *db.DB
+	used     time.Duration
+	self     time.Duration         // this process's CPU when resumed
+	backends map[int]time.Duration // the server processes' when resumed
+}
+
+// resume starts counting.
+func (m *cpuMeter) resume() { m.self, m.backends = cputime.Self(), backendCPU(m.d) }
+
+// pause stops counting. A server process first seen now (a connection
+// opened meanwhile) counts from the next interval on.
+func (m *cpuMeter) pause() {
+	m.used += cputime.Self() - m.self
+	for pid, t := range backendCPU(m.d) {
+		if before, ok := m.backends[pid]; ok {
+			m.used += t - before
+		}
+	}
+}
+
+// backendCPU is the CPU time of the PostgreSQL server process behind each
+// idle connection of the pool, by process id; nil for SQLite, or when the
+// server's processes cannot be read here.
+func backendCPU(d *db.DB) map[int]time.Duration {
+	if d.Pool == nil {
+		return nil
+	}
+	out := map[int]time.Duration{}
+	for _, c := range d.Pool.AcquireAllIdle(ctx) {
+		pid := int(c.Conn().PgConn().PID())
+		if t, ok := cputime.Process(pid); ok {
+			out[pid] = t
+		}
+		c.Release()
+	}
+	return out
 }
 
 // envInt is a size from the environment, or def.

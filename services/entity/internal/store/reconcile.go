@@ -22,16 +22,9 @@ func (s *Store) MarkSeen(ctx context.Context, connection, collection, run string
 		ids = ids[len(batch):]
 		var q strings.Builder
 		q.WriteString(`INSERT INTO seen (connection_id, collection, run, id) VALUES `)
-		args := make([]any, 0, 4*len(batch))
-		for i, id := range batch {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteByte('(')
-			params(&q, s.db.Dialect, len(args)+1, 4)
-			q.WriteByte(')')
-			args = append(args, connection, collection, run, id)
-		}
+		args := values(&q, s.db.Dialect, len(batch), 4, make([]any, 0, 4*len(batch)), func(args []any, i int) []any {
+			return append(args, connection, collection, run, batch[i])
+		})
 		q.WriteString(` ON CONFLICT DO NOTHING`)
 		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
 			return err

@@ -225,6 +225,67 @@ func TestUpsert(t *testing.T) {
 	})
 }
 
+// TestUpsertRaceOnPostgres stores, on PostgreSQL, a batch that the lookup
+// found all new while another writer's transaction holds one of its rows
+// uncommitted: once that transaction commits, the batch is still stored
+// whole, its version of the row last (the first attempt, a plain insert,
+// meets a unique violation and gives way to the upsert).
+func TestUpsertRaceOnPostgres(t *testing.T) {
+	d := dbtest.Postgres(t, store.Migrations)
+	s := store.New(d)
+	other, err := d.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Rollback()
+	var otherPID int
+	if err := other.QueryRowContext(ctx, `SELECT pg_backend_pid()`).Scan(&otherPID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.ExecContext(ctx, `INSERT INTO records (connection_id, collection, id, remote_id, create_time, update_time, hash, data)
+		VALUES ('conn_a', 'workOrders', $1, 'b', 1, 1, '\x00', 'theirs')`, id("b")); err != nil {
+		t.Fatal(err)
+	}
+
+	type result struct {
+		created, updated []store.Row
+		err              error
+	}
+	done := make(chan result, 1)
+	go func() {
+		created, updated, err := s.Upsert(ctx, []store.Row{rec("a", "alpha"), rec("b", "bravo"), rec("c", "charlie")}, t0, nil)
+		done <- result{created, updated, err}
+	}()
+	// Wait until the batch waits for the other transaction, then commit it.
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(10 * time.Millisecond) {
+		var waiting int
+		if err := d.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))`, otherPID).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the upsert never waited for the other transaction")
+		}
+	}
+	if err := other.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	r := <-done
+	if r.err != nil {
+		t.Fatalf("Upsert: %v", r.err)
+	}
+	if got := remoteIDs(r.created); !slices.Equal(got, []string{"a", "b", "c"}) || len(r.updated) != 0 {
+		t.Errorf("created %v, updated %v; want [a b c] created (the lookup saw none of them)", got, remoteIDs(r.updated))
+	}
+	for remote, body := range map[string]string{"a": "alpha", "b": "bravo", "c": "charlie"} {
+		if got := get(t, s, remote); string(got.Data) != body {
+			t.Errorf("stored %s = %q, want the batch's %q", remote, got.Data, body)
+		}
+	}
+}
+
 // TestUpsertBatches writes more rows than one statement takes.
 func TestUpsertBatches(t *testing.T) {
 	dbtest.Each(t, store.Migrations, func(t *testing.T, d *db.DB) {

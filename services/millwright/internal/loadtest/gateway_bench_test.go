@@ -13,9 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -24,6 +22,7 @@ import (
 	"google.golang.org/grpc/metadata"
 
 	connectionv1 "github.com/millwright-dev/millwright/gen/go/millwright/connection/v1"
+	"github.com/millwright-dev/millwright/services/platform/cputime"
 )
 
 var (
@@ -130,13 +129,13 @@ func measure(b *testing.B, server, workers int, req Request) {
 	if w.Errors > 0 {
 		b.Fatalf("warm-up: %d of %d requests failed; first: %v", w.Errors, w.Errors+len(w.Latencies), w.Err)
 	}
-	serverCPU, serverOK := processCPU(server)
-	clientCPU, clientOK := processCPU(os.Getpid())
+	serverCPU, serverOK := cputime.Process(server)
+	clientCPU, clientOK := cputime.Process(os.Getpid())
 	b.ResetTimer()
 	r, err := Run(ctx, Options{Workers: workers, Duration: time.Duration(b.N) * *window}, req)
 	b.StopTimer()
-	serverAfter, serverOK2 := processCPU(server)
-	clientAfter, clientOK2 := processCPU(os.Getpid())
+	serverAfter, serverOK2 := cputime.Process(server)
+	clientAfter, clientOK2 := cputime.Process(os.Getpid())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -194,6 +193,7 @@ type devProcess struct {
 	connection string // 127.0.0.1:port, the connection service's gRPC
 	key        string // the demo account's API key
 	bin        string // the binary it runs
+	dataDir    string // its --data-dir: the SQLite files
 }
 
 // startDev builds the millwright binary (unless -loadtest.binary names one), starts `millwright dev` on free
@@ -214,9 +214,9 @@ func startDev(b *testing.B, env []string, extra ...string) *devProcess {
 	secret := make([]byte, 24)
 	_, _ = rand.Read(secret)
 	gw := freeAddr(b)
-	d := &devProcess{gateway: "http://" + gw, connection: freeAddr(b), key: "mw_sk_" + hex.EncodeToString(secret)}
+	d := &devProcess{gateway: "http://" + gw, connection: freeAddr(b), key: "mw_sk_" + hex.EncodeToString(secret), dataDir: filepath.Join(dir, "data")}
 	args := []string{"dev",
-		"--data-dir", filepath.Join(dir, "data"),
+		"--data-dir", d.dataDir,
 		"--gateway-addr", gw,
 		"--connection-addr", d.connection,
 		"--entity-addr", freeAddr(b),
@@ -314,59 +314,4 @@ func tail(path string) string {
 	data, _ := os.ReadFile(path)
 	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
 	return strings.Join(lines[max(len(lines)-40, 0):], "\n")
-}
-
-// clockTicks is the unit of the CPU times in /proc/<pid>/stat: USER_HZ,
-// which is 100 on every Linux architecture Go supports.
-const clockTicks = 100
-
-// processCPU returns the user and system CPU time process pid has used, from
-// /proc/<pid>/stat; false where that cannot be read (not Linux).
-func processCPU(pid int) (time.Duration, bool) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, false
-	}
-	// The command name, field 2, is in parentheses and may hold spaces; the
-	// fields after it start at field 3 (state); utime and stime are 14 and 15.
-	i := strings.LastIndexByte(string(data), ')')
-	if i < 0 {
-		return 0, false
-	}
-	f := strings.Fields(string(data[i+1:]))
-	if len(f) < 13 {
-		return 0, false
-	}
-	utime, err1 := strconv.ParseInt(f[11], 10, 64)
-	stime, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, false
-	}
-	return time.Duration(utime+stime) * time.Second / clockTicks, true
-}
-
-// TestProcessCPU checks processCPU against the kernel's own account of
-// this process (getrusage), while the test spins until it has used 200ms
-// of CPU, however busy the machine is.
-func TestProcessCPU(t *testing.T) {
-	before, ok := processCPU(os.Getpid())
-	if !ok {
-		t.Skip("no /proc/<pid>/stat here")
-	}
-	rusage := func() time.Duration {
-		var ru syscall.Rusage
-		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-			t.Fatal(err)
-		}
-		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	}
-	start := rusage()
-	for deadline := time.Now().Add(time.Minute); rusage()-start < 200*time.Millisecond && time.Now().Before(deadline); {
-	}
-	used := rusage() - start
-	after, _ := processCPU(os.Getpid())
-	// /proc counts in clock ticks (10ms): allow a few either way.
-	if d := after - before; d < used-50*time.Millisecond || d > used+50*time.Millisecond {
-		t.Errorf("processCPU counted %v while getrusage counted %v", d, used)
-	}
 }

@@ -176,3 +176,34 @@ func TestRunNeedsALimit(t *testing.T) {
 		t.Errorf("Run without duration or count: err = %v, want ErrNoLimit", err)
 	}
 }
+
+// TestBenchMetrics reads BenchmarkBulkCopy's line out of `go test -bench`
+// output, as BenchmarkSyncAndList does.
+func TestBenchMetrics(t *testing.T) {
+	out := `goos: linux
+pkg: github.com/millwright-dev/millwright/services/entity/internal/store
+BenchmarkBulkCopy-2   	       1	9123456789 ns/op	     12345 rows	     11000 rows/cpu-s	     13530 rows/s
+PASS
+`
+	for _, tc := range []struct {
+		name   string
+		output string
+		want   map[string]float64
+	}{
+		{"BenchmarkBulkCopy", out, map[string]float64{"ns/op": 9123456789, "rows": 12345, "rows/cpu-s": 11000, "rows/s": 13530}},
+		{"BenchmarkBulk", out, nil}, // another benchmark's name is not a prefix match
+		{"BenchmarkBulkCopy", "--- SKIP: BenchmarkBulkCopy\nPASS\n", nil},
+		{"BenchmarkBulkCopy", "BenchmarkBulkCopy \t 1\t 12 ns/op\t bad rows/s\n", nil},
+	} {
+		got, ok := benchMetrics(tc.output, tc.name)
+		if ok != (tc.want != nil) || len(got) != len(tc.want) {
+			t.Errorf("benchMetrics(%s) = %v, %v; want %v", tc.name, got, ok, tc.want)
+			continue
+		}
+		for unit, v := range tc.want {
+			if got[unit] != v {
+				t.Errorf("benchMetrics(%s)[%q] = %v, want %v", tc.name, unit, got[unit], v)
+			}
+		}
+	}
+}

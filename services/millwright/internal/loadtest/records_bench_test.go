@@ -18,6 +18,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/millwright-dev/millwright/services/entity"
+	"github.com/millwright-dev/millwright/services/platform/cputime"
 	"github.com/millwright-dev/millwright/services/platform/db/dbtest"
 )
 
@@ -28,13 +30,19 @@ var (
 
 // BenchmarkSyncAndList measures, against one `millwright dev` and a Maximo
 // simulator holding -loadtest.records work orders: the first (full) sync of
-// the work orders in records/s and the process's peak memory, then List of
-// 100 work orders through the gateway at 32 in flight, and the cost of a
-// deep page against the first.
+// the work orders in records/s, per CPU-second of the dev process, and the
+// process's peak memory; beside it, a plain bulk insert of the same rows
+// into the same database through the store alone (BenchmarkBulkCopy of
+// services/entity, run with `go test`), the store's own limit, and the
+// ratio of the two rates (sync/bulk); then List of 100 work orders through
+// the gateway at 32 in flight, and the cost of a deep page against the
+// first.
 func BenchmarkSyncAndList(b *testing.B) {
 	var env []string
+	databaseURL := ""
 	if *postgres {
-		env = append(env, "MILLWRIGHT_DATABASE_URL="+freshDatabase(b))
+		databaseURL = freshDatabase(b)
+		env = append(env, "MILLWRIGHT_DATABASE_URL="+databaseURL)
 	}
 	dev := startDev(b, env)
 	sim := startSimulator(b, dev.bin, *records)
@@ -42,15 +50,32 @@ func BenchmarkSyncAndList(b *testing.B) {
 
 	body := fmt.Sprintf(`{"system":"maximo","settings":%s,"credentials":%s}`, mustJSON(sim.Settings), mustJSON(sim.Credentials))
 	var created struct{ Connection struct{ ID string } }
+	cpu0, _ := cputime.Process(dev.pid)
 	call(b, hc, dev, "POST", "/v1/connections", body, &created)
 	conn := created.Connection.ID
 
 	r := waitFirstSync(b, hc, dev, conn)
-	seen, _ := strconv.Atoi(r.Counts.Seen)
+	cpu1, cpuOK := cputime.Process(dev.pid)
+	seen := count(r.Counts.Seen)
+	if seen < *records {
+		b.Fatalf("the first sync run %s saw %d records; the simulator holds %d work orders", r.ID, seen, *records)
+	}
 	t0, _ := time.Parse(time.RFC3339Nano, r.Start)
 	t1, _ := time.Parse(time.RFC3339Nano, r.End)
-	b.ReportMetric(float64(seen)/t1.Sub(t0).Seconds(), "sync-records/s")
+	syncRate := float64(seen) / t1.Sub(t0).Seconds()
+	b.ReportMetric(syncRate, "sync-records/s")
+	if cpuOK {
+		b.ReportMetric(float64(seen)/(cpu1-cpu0).Seconds(), "sync-records/cpu-s")
+	}
 	b.ReportMetric(float64(peakRSS(dev.pid))/(1<<20), "peak-MiB")
+
+	bulk := bulkCopy(b, dev, databaseURL, conn)
+	if stored := count(r.Counts.Created); bulk.rows != stored {
+		b.Fatalf("the bulk insert copied %d rows; the sync stored %d", bulk.rows, stored)
+	}
+	b.ReportMetric(bulk.rate, "bulk-records/s")
+	b.ReportMetric(bulk.perCPU, "bulk-records/cpu-s")
+	b.ReportMetric(syncRate/bulk.rate, "sync/bulk")
 
 	list := func(token string) Request {
 		return func(ctx context.Context) error {
@@ -99,37 +124,91 @@ func BenchmarkSyncAndList(b *testing.B) {
 	b.ReportMetric(last.Summary().P50.Seconds()/first.Summary().P50.Seconds(), "deep/first-p50")
 }
 
-// firstRun is a connection's first sync run, as syncRuns shows it.
-type firstRun struct {
-	State  string
-	Counts struct{ Seen string }
-	Start  string `json:"start_time"`
-	End    string `json:"end_time"`
-}
-
-// waitFirstSync waits until the connection's first sync run has succeeded
-// and returns it.
-func waitFirstSync(b *testing.B, hc *http.Client, dev *devProcess, conn string) firstRun {
+// waitFirstSync waits until the connection's first sync run has finished
+// and returns it, failing unless it succeeded. Runs are listed newest first,
+// and a scheduled run may follow the first at once (the connection's
+// schedule slot, somewhere in the first interval, may fall while the first
+// run is busy), so the first is the oldest listed.
+func waitFirstSync(b *testing.B, hc *http.Client, dev *devProcess, conn string) syncRun {
 	b.Helper()
 	start := time.Now()
-	var run struct {
-		SyncRuns []firstRun `json:"sync_runs"`
-	}
 	for {
-		call(b, hc, dev, "GET", "/v1/connections/"+conn+"/syncRuns?page_size=1", "", &run)
-		if len(run.SyncRuns) > 0 && (run.SyncRuns[0].State == "SUCCEEDED" || run.SyncRuns[0].State == "FAILED") {
-			break
+		var list struct {
+			SyncRuns []syncRun `json:"sync_runs"`
+			Next     string    `json:"next_page_token"`
 		}
-		if time.Since(start) > time.Hour {
-			b.Fatal("the first sync did not finish in an hour")
+		call(b, hc, dev, "GET", "/v1/connections/"+conn+"/syncRuns?page_size=100", "", &list)
+		if list.Next != "" {
+			b.Fatalf("connection %s has more than 100 sync runs; the first cannot be told", conn)
+		}
+		if n := len(list.SyncRuns); n > 0 && finished(list.SyncRuns[n-1]) {
+			r := list.SyncRuns[n-1]
+			if r.State != "SUCCEEDED" {
+				b.Fatalf("first sync run %s: %s: %s", r.ID, r.State, r.Error)
+			}
+			return r
+		}
+		if time.Since(start) > 2*time.Hour {
+			b.Fatal("the first sync did not finish in two hours")
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-	r := run.SyncRuns[0]
-	if r.State != "SUCCEEDED" {
-		b.Fatalf("first sync %s", r.State)
+}
+
+// bulkResult is what BenchmarkBulkCopy measured.
+type bulkResult struct {
+	rows   int     // rows written
+	rate   float64 // rows/s
+	perCPU float64 // rows/cpu-s
+}
+
+// bulkCopy runs the record store's BenchmarkBulkCopy (services/entity) with
+// `go test` against the dev process's entity database (databaseURL, or its
+// SQLite data directory): copies of conn's records written through
+// store.Upsert in the sync's batches of 1,000, timed.
+func bulkCopy(b *testing.B, dev *devProcess, databaseURL, conn string) bulkResult {
+	b.Helper()
+	args := []string{"test", "-run", "^$", "-bench", "^BenchmarkBulkCopy$", "-benchtime", "1x", "-count", "1", "-timeout", "0",
+		"github.com/millwright-dev/millwright/services/entity/internal/store", "-args",
+		"-store.bulk.connection=" + conn, "-store.bulk.name=" + entity.Name, "-store.bulk.batch=1000"}
+	if databaseURL != "" {
+		args = append(args, "-store.bulk.database-url="+databaseURL)
+	} else {
+		args = append(args, "-store.bulk.data-dir="+dev.dataDir)
 	}
-	return r
+	cmd := exec.Command("go", args...)
+	cmd.Env = withoutMillwrightEnv(os.Environ())
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		b.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	metrics, ok := benchMetrics(string(out), "BenchmarkBulkCopy")
+	if !ok || metrics["rows/s"] == 0 {
+		b.Fatalf("BenchmarkBulkCopy reported no rows/s:\n%s", out)
+	}
+	return bulkResult{rows: int(metrics["rows"]), rate: metrics["rows/s"], perCPU: metrics["rows/cpu-s"]}
+}
+
+// benchMetrics reads a benchmark's result line from `go test -bench`
+// output: its metrics by unit ("ns/op", "rows/s", ...).
+func benchMetrics(output, name string) (map[string]float64, bool) {
+	for _, line := range strings.Split(output, "\n") {
+		f := strings.Fields(line)
+		// Name[-cpu] iterations value unit value unit ...
+		if len(f) < 4 || len(f)%2 != 0 || (f[0] != name && !strings.HasPrefix(f[0], name+"-")) {
+			continue
+		}
+		m := map[string]float64{}
+		for i := 2; i+1 < len(f); i += 2 {
+			v, err := strconv.ParseFloat(f[i], 64)
+			if err != nil {
+				return nil, false
+			}
+			m[f[i+1]] = v
+		}
+		return m, true
+	}
+	return nil, false
 }
 
 type simulatorLine struct {

@@ -1,0 +1,39 @@
+package db_test
+
+import (
+	"database/sql"
+	"testing"
+
+	"github.com/millwright-dev/millwright/services/platform/db/dbtest"
+)
+
+// TestSQLiteWritePragmas checks that every connection of the pool runs with
+// the batch-write settings (the driver takes them from the file name, and
+// would ignore one it did not understand).
+func TestSQLiteWritePragmas(t *testing.T) {
+	d := dbtest.SQLite(t, nil)
+	ctx := t.Context()
+	// Hold several connections at once, so that more than one is checked.
+	var conns []*sql.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for range 3 {
+		c, err := d.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		for pragma, want := range map[string]int{"cache_size": -8192, "cache_spill": 16384, "wal_autocheckpoint": 20000} {
+			var got int
+			if err := c.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			if got != want {
+				t.Errorf("PRAGMA %s = %d, want %d", pragma, got, want)
+			}
+		}
+	}
+}
