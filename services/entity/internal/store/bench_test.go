@@ -8,7 +8,6 @@ import (
 	"os"
 	"slices"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
@@ -324,8 +323,8 @@ func BenchmarkWrite(b *testing.B) {
 	benchDBs(b, func(b *testing.B, d *db.DB) {
 		s := store.New(d)
 		i := 0
-		cpu := processCPU(b)
-		defer func() { b.ReportMetric(float64((processCPU(b)-cpu).Microseconds())/float64(b.N), "cpu-µs/op") }()
+		cpu := cputime.Self()
+		defer func() { b.ReportMetric(float64((cputime.Self()-cpu).Microseconds())/float64(b.N), "cpu-µs/op") }()
 		for b.Loop() {
 			i++
 			row, req := benchRow("conn_a", i, 0), strconv.Itoa(i)
@@ -346,13 +345,4 @@ func BenchmarkWrite(b *testing.B) {
 			}
 		}
 	})
-}
-
-// processCPU is the CPU time (user and system) the process has used.
-func processCPU(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/millwright-dev/millwright/services/platform/cputime"
 )
 
 // BenchmarkCreateOverhead creates work orders through the gateway, one at a
@@ -109,12 +111,12 @@ type cpuMeter struct {
 }
 
 func (m *cpuMeter) start(pid int) {
-	m.cpu0, _ = processCPU(pid)
+	m.cpu0, _ = cputime.Process(pid)
 	m.t0 = time.Now()
 }
 
 func (m *cpuMeter) stop(pid int) {
-	c, _ := processCPU(pid)
+	c, _ := cputime.Process(pid)
 	m.cpu += c - m.cpu0
 	m.wall += time.Since(m.t0)
 }
