@@ -155,6 +155,11 @@ func TestFirstRunFullThenIncremental(t *testing.T) {
 		mu.Unlock()
 
 		first := runs[0]
+		// The next scheduled run is at least half an interval after the
+		// first, whatever the connection's phase.
+		if next := syncStatus(t, r, conn).GetCollections()[0].GetNextRunTime().AsTime(); next.Before(first.GetCreateTime().AsTime().Add(engine.DefaultInterval / 2)) {
+			t.Errorf("next run at %v, less than half an interval after the first (%v)", next, first.GetCreateTime().AsTime())
+		}
 		if first.GetState() != syncv1.SyncRun_SUCCEEDED || first.GetMode() != syncv1.SyncRun_INCREMENTAL || first.GetManual() ||
 			!slices.Equal(first.GetCollections(), []string{"workOrders", "assets"}) {
 			t.Fatalf("first run = %v", first)

@@ -268,6 +268,14 @@ func (e *Engine) schedule(ctx context.Context) {
 	for _, d := range due {
 		mode := store.ModeIncremental
 		reconcile := d.Schedule.NextReconcileTime
+		// The slot after a connection's first run (due when its schedule
+		// was made) is at least half an interval away, so that a new
+		// connection is not synced twice in a row when its phase falls
+		// just after its creation.
+		after := now
+		if !d.Schedule.NextRunTime.After(d.Schedule.CreateTime) {
+			after = now.Add(d.Settings.Interval / 2)
+		}
 		switch {
 		case reconcile.IsZero():
 			reconcile = now.Add(e.cfg.Reconcile)
@@ -283,7 +291,7 @@ func (e *Engine) schedule(ctx context.Context) {
 			Collections:  Effective(d.Settings.Collections, d.Schedule.Available),
 			CreateTime:   now,
 		}
-		if _, err := e.store.EnqueueScheduled(ctx, d.Schedule, NextSlot(d.Schedule.ConnectionID, now, d.Settings.Interval), reconcile, r); err != nil && ctx.Err() == nil {
+		if _, err := e.store.EnqueueScheduled(ctx, d.Schedule, NextSlot(d.Schedule.ConnectionID, after, d.Settings.Interval), reconcile, r); err != nil && ctx.Err() == nil {
 			e.log.Error("sync: queue a scheduled run", "connection", r.ConnectionID, "error", err)
 		}
 	}
