@@ -159,9 +159,11 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 // hashes, so that each lands on another page of an index (a sync's records,
 // the events of their changes). A commit writes every page it changed to
 // the WAL, and a checkpoint copies them into the database file:
-//   - cache_size: 8 MiB of pages per connection, not 2, so that the pages
-//     a batch reads (its lookup, then its writes) are still cached when it
-//     writes them;
+//   - cache_size: 4 MiB of pages per connection, not 2 (500 pages, fewer
+//     than a batch of 1,000 rows changes), so that the pages a batch reads
+//     in its lookup are still cached when it writes them; a larger cache
+//     saves more only while a whole index fits in it, and costs memory in
+//     every connection of every pool;
 //   - cache_spill: a transaction's changed pages stay in memory up to
 //     64 MiB instead of being written to the WAL as the cache fills, and
 //     again at commit;
@@ -169,9 +171,9 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 //     checkpoint, not 1,000, so that a page that batches change again and
 //     again is copied and synced once per checkpoint, not once per batch.
 //
-// Together they cut the CPU of filling the record store by a quarter (see
-// docs/benchmarks.md).
-const sqliteWritePragmas = "&_pragma=cache_size(-8192)&_pragma=cache_spill(16384)&_pragma=wal_autocheckpoint(20000)"
+// Together they cut the CPU of filling the record store by a fifth or more
+// (see docs/benchmarks.md).
+const sqliteWritePragmas = "&_pragma=cache_size(-4096)&_pragma=cache_spill(16384)&_pragma=wal_autocheckpoint(20000)"
 
 func openSQLite(ctx context.Context, o Options) (*DB, error) {
 	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
