@@ -1,7 +1,7 @@
 // Package sync is the sync service: sync settings, schedules, runs, cursors
-// and backoff. It drives the entity service (PullChanges, one page per call,
-// then ReconcileDeletions) and never talks to a connected system itself, nor
-// sees a record.
+// and backoff. It drives the entity service (PullChanges, up to
+// engine.PagesPerCall pages a call, then ReconcileDeletions) and never talks
+// to a connected system itself, nor sees a record.
 //
 // Runs are queued and executed through the service's own runs table with
 // leases in the database, not through a job queue library: see the package

@@ -111,7 +111,8 @@ func ofRun(calls []*entityv1.PullChangesRequest, run string) []*entityv1.PullCha
 }
 
 // The first run of each collection is a full pull within the history
-// window, one page per call, its progress committed after every page; later
+// window, its progress committed after every call (the fake entity service
+// returns one page a call); later
 // runs are incremental from the cursor the entity service returned.
 func TestFirstRunFullThenIncremental(t *testing.T) {
 	dbtest.Each(t, syncsvc.Migrations, func(t *testing.T, d *db.DB) {
