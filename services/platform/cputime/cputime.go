@@ -50,3 +50,36 @@ func Process(pid int) (time.Duration, bool) {
 	}
 	return time.Duration(utime+stime) * time.Second / clockTicks, true
 }
+
+// Machine is the CPU time every CPU of the machine has spent busy (all but
+// idle and iowait) and in all, summed over its CPUs, from /proc/stat; false
+// where that cannot be read. Two readings' differences give the share of
+// the machine in use between them.
+func Machine() (busy, total time.Duration, ok bool) {
+	data, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0, false
+	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	f := strings.Fields(line)
+	if len(f) < 6 || f[0] != "cpu" {
+		return 0, 0, false
+	}
+	// cpu user nice system idle iowait irq softirq steal ...
+	var all, idle int64
+	for i, s := range f[1:] {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, 0, false
+		}
+		if i >= 8 { // guest times are counted in user and nice already
+			break
+		}
+		all += n
+		if i == 3 || i == 4 {
+			idle += n
+		}
+	}
+	tick := time.Second / clockTicks
+	return time.Duration(all-idle) * tick, time.Duration(all) * tick, true
+}

@@ -33,3 +33,25 @@ func TestProcessUnknown(t *testing.T) {
 		t.Error("Process(-1) reported a CPU time")
 	}
 }
+
+// TestMachine checks that the machine's busy time grows by at least what
+// this process spins, and its total time by at least the wall time, per CPU.
+func TestMachine(t *testing.T) {
+	busy0, total0, ok := Machine()
+	if !ok {
+		t.Skip("no /proc/stat here")
+	}
+	wall := time.Now()
+	start := Self()
+	for deadline := time.Now().Add(time.Minute); Self()-start < 200*time.Millisecond && time.Now().Before(deadline); {
+	}
+	used := Self() - start
+	busy1, total1, _ := Machine()
+	elapsed := time.Since(wall)
+	if d := busy1 - busy0; d < used-50*time.Millisecond {
+		t.Errorf("the machine was busy %v while this process used %v", d, used)
+	}
+	if d := total1 - total0; d < elapsed-50*time.Millisecond || d < busy1-busy0 {
+		t.Errorf("the machine's CPUs counted %v in all over %v of wall time, %v of it busy", d, elapsed, busy1-busy0)
+	}
+}

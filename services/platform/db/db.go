@@ -69,8 +69,70 @@ type DB struct {
 	// Path is the SQLite file; empty for PostgreSQL.
 	Path string
 
-	stmts     sync.Map // query -> *sql.Stmt
-	stmtCount atomic.Int32
+	// writer is, on SQLite, a pool of one connection that runs every write
+	// transaction (BeginTx but read-only ones) and ExecContext; nil on
+	// PostgreSQL. SQLite takes one writer at a time anyway, so writes queue
+	// here instead of in SQLite's busy wait, and the writer's page cache
+	// stays valid from one write to the next: SQLite empties a connection's
+	// cache at the start of a transaction whenever another connection has
+	// written since its last one, which, with writes spread over the pool,
+	// was most transactions (the pages of a batch's index lookup read anew,
+	// and the cache's memory freed and taken again, about a fifth of a
+	// sync's CPU).
+	writer *sql.DB
+
+	stmts, writeStmts stmtCache
+	preparing         sync.Map // query -> true, while TxStmt prepares it
+}
+
+// BeginTx starts a transaction: on SQLite, a read-only one on the pool of
+// readers, any other on the writer.
+func (d *DB) BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error) {
+	if d.writer != nil && (opts == nil || !opts.ReadOnly) {
+		return d.writer.BeginTx(ctx, opts)
+	}
+	return d.DB.BeginTx(ctx, opts)
+}
+
+// ExecContext runs a statement outside a transaction, on SQLite on the
+// writer.
+func (d *DB) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return d.writers().ExecContext(ctx, query, args...)
+}
+
+// writers is the pool that runs writes.
+func (d *DB) writers() *sql.DB {
+	if d.writer != nil {
+		return d.writer
+	}
+	return d.DB
+}
+
+// stmtCache keeps the statements prepared on a pool.
+type stmtCache struct {
+	stmts sync.Map // query -> *sql.Stmt
+	count atomic.Int32
+}
+
+func (c *stmtCache) get(ctx context.Context, pool *sql.DB, query string) (*sql.Stmt, error) {
+	if st, ok := c.stmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	if c.count.Add(1) > maxStmts {
+		c.count.Add(-1)
+		return nil, errTooManyStmts
+	}
+	st, err := pool.PrepareContext(ctx, query)
+	if err != nil {
+		c.count.Add(-1)
+		return nil, err
+	}
+	if prev, loaded := c.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		c.count.Add(-1)
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
 }
 
 // maxStmts bounds the statements Stmt keeps: queries built from a user's
@@ -102,26 +164,45 @@ func (d *DB) QueryRowPrepared(ctx context.Context, query string, args ...any) *s
 // Stmt returns query prepared once and kept, for the hot paths: SQLite
 // parses a statement's SQL anew on every call otherwise. The statements
 // close with the database. Beyond maxStmts queries it returns an error, and
-// the caller runs the query unprepared.
+// the caller runs the query unprepared. On SQLite they are the readers';
+// writes use WriteStmt.
 func (d *DB) Stmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	if st, ok := d.stmts.Load(query); ok {
-		return st.(*sql.Stmt), nil
+	return d.stmts.get(ctx, d.DB, query)
+}
+
+// TxStmt returns query's statement, prepared once for the writes (see
+// Stmt), bound to tx, a write transaction; false when there is none yet.
+// On SQLite tx holds the writer's one connection, so the first call
+// prepares the statement in the background, once tx is done, and runs
+// unprepared meanwhile.
+func (d *DB) TxStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, bool) {
+	if d.writer == nil {
+		st, err := d.Stmt(ctx, query)
+		if err != nil {
+			return nil, false
+		}
+		return tx.StmtContext(ctx, st), true
 	}
-	if d.stmtCount.Add(1) > maxStmts {
-		d.stmtCount.Add(-1)
-		return nil, errTooManyStmts
+	if st, ok := d.writeStmts.stmts.Load(query); ok {
+		return tx.StmtContext(ctx, st.(*sql.Stmt)), true
 	}
-	st, err := d.PrepareContext(ctx, query)
+	if _, busy := d.preparing.LoadOrStore(query, true); !busy {
+		go func() {
+			defer d.preparing.Delete(query)
+			_, _ = d.writeStmts.get(context.Background(), d.writer, query)
+		}()
+	}
+	return nil, false
+}
+
+// ExecPrepared runs a write outside a transaction through a statement
+// prepared once (see Stmt), or unprepared beyond Stmt's bound.
+func (d *DB) ExecPrepared(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := d.writeStmts.get(ctx, d.writers(), query)
 	if err != nil {
-		d.stmtCount.Add(-1)
-		return nil, err
+		return d.ExecContext(ctx, query, args...)
 	}
-	if prev, loaded := d.stmts.LoadOrStore(query, st); loaded {
-		st.Close()
-		d.stmtCount.Add(-1)
-		return prev.(*sql.Stmt), nil
-	}
-	return st, nil
+	return st.ExecContext(ctx, args...)
 }
 
 // Options says which database to open.
@@ -169,11 +250,15 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 //     again at commit;
 //   - wal_autocheckpoint: the WAL grows to 20,000 pages (80 MiB) before a
 //     checkpoint, not 1,000, so that a page that batches change again and
-//     again is copied and synced once per checkpoint, not once per batch.
+//     again is copied and synced once per checkpoint, not once per batch;
+//   - temp_store: temporary files in memory, among them the statement
+//     journal that a statement of many rows which may fail alone (INSERT
+//     ... ON CONFLICT DO NOTHING) keeps of the pages it changes, which
+//     otherwise goes to a file past 64 KiB: a write call per page.
 //
 // Together they cut the CPU of filling the record store by a fifth or more
 // (see docs/benchmarks.md).
-const sqliteWritePragmas = "&_pragma=cache_size(-4096)&_pragma=cache_spill(16384)&_pragma=wal_autocheckpoint(20000)"
+const sqliteWritePragmas = "&_pragma=cache_size(-4096)&_pragma=cache_spill(16384)&_pragma=wal_autocheckpoint(20000)&_pragma=temp_store(MEMORY)"
 
 func openSQLite(ctx context.Context, o Options) (*DB, error) {
 	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
@@ -182,18 +267,32 @@ func openSQLite(ctx context.Context, o Options) (*DB, error) {
 	path := filepath.Join(o.DataDir, o.Name+".db")
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)" +
 		sqliteWritePragmas + "&_txlock=immediate"
-	sqldb, err := sql.Open("sqlite", dsn)
+	readers, err := openPool(ctx, dsn, 8)
+	if err != nil {
+		return nil, fmt.Errorf("db: open %s: %w", path, err)
+	}
+	writer, err := openPool(ctx, dsn, 1)
+	if err != nil {
+		readers.Close()
+		return nil, fmt.Errorf("db: open %s: %w", path, err)
+	}
+	return &DB{DB: readers, writer: writer, Dialect: SQLite, Path: path}, nil
+}
+
+// openPool opens a pool of up to n SQLite connections, kept open.
+func openPool(ctx context.Context, dsn string, n int) (*sql.DB, error) {
+	pool, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, err
 	}
-	sqldb.SetMaxOpenConns(8)
-	sqldb.SetMaxIdleConns(8)
-	sqldb.SetConnMaxIdleTime(0)
-	if err := sqldb.PingContext(ctx); err != nil {
-		sqldb.Close()
-		return nil, fmt.Errorf("db: open %s: %w", path, err)
+	pool.SetMaxOpenConns(n)
+	pool.SetMaxIdleConns(n)
+	pool.SetConnMaxIdleTime(0)
+	if err := pool.PingContext(ctx); err != nil {
+		pool.Close()
+		return nil, err
 	}
-	return &DB{DB: sqldb, Dialect: SQLite, Path: path}, nil
+	return pool, nil
 }
 
 func openPostgres(ctx context.Context, o Options) (*DB, error) {
@@ -236,6 +335,9 @@ func createSchema(ctx context.Context, cfg *pgx.ConnConfig, schema string) error
 // Close closes the database and its pool.
 func (db *DB) Close() error {
 	err := db.DB.Close()
+	if db.writer != nil {
+		err = errors.Join(err, db.writer.Close())
+	}
 	if db.Pool != nil {
 		db.Pool.Close()
 	}

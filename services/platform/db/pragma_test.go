@@ -26,7 +26,7 @@ func TestSQLiteWritePragmas(t *testing.T) {
 			t.Fatal(err)
 		}
 		conns = append(conns, c)
-		for pragma, want := range map[string]int{"cache_size": -4096, "cache_spill": 16384, "wal_autocheckpoint": 20000} {
+		for pragma, want := range map[string]int{"cache_size": -4096, "cache_spill": 16384, "wal_autocheckpoint": 20000, "temp_store": 2} {
 			var got int
 			if err := c.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {
 				t.Fatal(err)

@@ -137,11 +137,7 @@ func (p prepared) QueryRowContext(ctx context.Context, query string, args ...any
 }
 
 func (p prepared) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	st, err := p.db.Stmt(ctx, query)
-	if err != nil {
-		return p.db.ExecContext(ctx, query, args...)
-	}
-	return st.ExecContext(ctx, args...)
+	return p.db.ExecPrepared(ctx, query, args...)
 }
 
 // read runs reads that page through an index in its order. On PostgreSQL
@@ -468,20 +464,15 @@ func (s *Store) update(ctx context.Context, tx *sql.Tx, rows []Row) error {
 }
 
 // batchStmt returns, for a batch statement of n rows on SQLite, the
-// statement prepared once per connection (db.Stmt) when n is a full chunk:
-// every large batch repeats it, and SQLite's parse of its thousands of
-// parameters would otherwise cost about 4% of the batch. Other sizes, and
-// PostgreSQL (where pgx keeps prepared statements itself), run the query
-// on tx: false.
+// statement prepared once (db.TxStmt) when n is a full chunk: every large
+// batch repeats it, and SQLite's parse of its thousands of parameters would
+// otherwise cost about 4% of the batch. Other sizes, and PostgreSQL (where
+// pgx keeps prepared statements itself), run the query on tx: false.
 func (s *Store) batchStmt(ctx context.Context, tx *sql.Tx, n int, query string) (*sql.Stmt, bool) {
 	if s.db.Dialect != db.SQLite || n != chunk {
 		return nil, false
 	}
-	st, err := s.db.Stmt(ctx, query)
-	if err != nil {
-		return nil, false
-	}
-	return tx.StmtContext(ctx, st), true
+	return s.db.TxStmt(ctx, tx, query)
 }
 
 // execBatch runs a statement of n rows in tx (see batchStmt).
