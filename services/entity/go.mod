@@ -32,7 +32,6 @@ require (
 	github.com/hashicorp/yamux v0.1.2 // indirect
 	github.com/jackc/pgpassfile v1.0.0 // indirect
 	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
-	github.com/jackc/pgx/v5 v5.13.0 // indirect
 	github.com/jackc/puddle/v2 v2.2.3 // indirect
 	github.com/mattn/go-colorable v0.1.12 // indirect
 	github.com/mattn/go-isatty v0.0.24 // indirect
@@ -59,4 +58,7 @@ require (
 	modernc.org/sqlite v1.62.0 // indirect
 )
 
-require github.com/millwright-dev/millwright/simulators v0.0.0
+require (
+	github.com/jackc/pgx/v5 v5.13.0
+	github.com/millwright-dev/millwright/simulators v0.0.0
+)

@@ -62,8 +62,10 @@ func (d Dialect) AppendParams(b *strings.Builder, from, n int) {
 type DB struct {
 	*sql.DB
 	Dialect Dialect
-	// Pool is the pgx pool under DB, for PostgreSQL; nil for SQLite.
-	Pool *pgxpool.Pool
+	// pool is the pgx pool under DB, for PostgreSQL; nil for SQLite.
+	// database/sql keeps its connections (see openPostgres): use WithPgx
+	// for pgx's own API, never the pool itself.
+	pool *pgxpool.Pool
 	// Schema is the PostgreSQL schema; empty for SQLite.
 	Schema string
 	// Path is the SQLite file; empty for PostgreSQL.
@@ -305,6 +307,8 @@ func openPostgres(ctx context.Context, o Options) (*DB, error) {
 		return nil, err
 	}
 	cfg.ConnConfig.RuntimeParams["search_path"] = schema
+	// Names the service in pg_stat_activity.
+	cfg.ConnConfig.RuntimeParams["application_name"] = "millwright/" + schema
 	cfg.MaxConns = o.MaxConns
 	if cfg.MaxConns == 0 {
 		cfg.MaxConns = 20
@@ -317,7 +321,30 @@ func openPostgres(ctx context.Context, o Options) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("db: connect: %w", err)
 	}
-	return &DB{DB: stdlib.OpenDBFromPool(pool), Dialect: Postgres, Pool: pool, Schema: schema}, nil
+	sqldb := stdlib.OpenDBFromPool(pool)
+	// database/sql keeps 2 idle connections by default and closes the
+	// others as they come back, so busy moments churned through new ones,
+	// on which each prepared statement (Stmt) was prepared again: a round
+	// trip per call. It keeps as many as the pool holds, so the pool has
+	// none left for anyone else: WithPgx takes its connection from here.
+	sqldb.SetMaxOpenConns(int(cfg.MaxConns))
+	sqldb.SetMaxIdleConns(int(cfg.MaxConns))
+	return &DB{DB: sqldb, Dialect: Postgres, pool: pool, Schema: schema}, nil
+}
+
+// WithPgx calls fn with a PostgreSQL connection of the pool, for what only
+// pgx's own API does (COPY, a batch of queries in one round trip). fn must
+// leave it as it found it: no transaction open. It is an error on SQLite.
+func (d *DB) WithPgx(ctx context.Context, fn func(*pgx.Conn) error) error {
+	if d.pool == nil {
+		return errors.New("db: WithPgx needs PostgreSQL")
+	}
+	c, err := d.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return c.Raw(func(dc any) error { return fn(dc.(*stdlib.Conn).Conn()) })
 }
 
 func createSchema(ctx context.Context, cfg *pgx.ConnConfig, schema string) error {
@@ -338,8 +365,8 @@ func (db *DB) Close() error {
 	if db.writer != nil {
 		err = errors.Join(err, db.writer.Close())
 	}
-	if db.Pool != nil {
-		db.Pool.Close()
+	if db.pool != nil {
+		db.pool.Close()
 	}
 	return err
 }

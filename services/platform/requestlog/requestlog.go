@@ -171,11 +171,13 @@ func (l *Log) write(ctx context.Context, batch []Entry) error {
 		return []any{e.RequestID, e.Account, db.Micros(e.Time), e.Duration.Microseconds(), e.Service, e.GRPCMethod,
 			e.HTTPMethod, e.HTTPPath, e.Connection, e.StatusCode, e.Code, e.Reason, e.Message}
 	}
-	if l.db.Pool != nil {
-		_, err := l.db.Pool.CopyFrom(ctx, pgx.Identifier{"request_log"}, columnNames, pgx.CopyFromSlice(len(batch), func(i int) ([]any, error) {
-			return row(batch[i]), nil
-		}))
-		return err
+	if l.db.Dialect == db.Postgres {
+		return l.db.WithPgx(ctx, func(c *pgx.Conn) error {
+			_, err := c.CopyFrom(ctx, pgx.Identifier{"request_log"}, columnNames, pgx.CopyFromSlice(len(batch), func(i int) ([]any, error) {
+				return row(batch[i]), nil
+			}))
+			return err
+		})
 	}
 	tx, err := l.db.BeginTx(ctx, nil)
 	if err != nil {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"time"
 
 	entityv1 "github.com/millwright-dev/millwright/gen/go/millwright/entity/v1"
 	"github.com/millwright-dev/millwright/services/entity/connector"
@@ -67,7 +68,7 @@ func (s Internal) PullChanges(ctx context.Context, req *entityv1.PullChangesRequ
 	// The next page is fetched and prepared while the last one is saved.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	pages := prefetch(ctx, maxPages, lr, func(lr connector.ListRequest) fetched {
+	pages := prefetch(ctx, maxPages, time.Now().Add(PullBudget), lr, func(lr connector.ListRequest) fetched {
 		page, err := t.impl.ListChanges(ctx, cfg, lr)
 		if err != nil {
 			return fetched{err: err}
@@ -117,14 +118,23 @@ type fetched struct {
 	err  error
 }
 
+// PullBudget is how long a PullChanges call goes on fetching pages: it
+// starts no page after it, so that a call to a slow system returns its
+// progress (which the caller commits) in good time, however many pages it
+// was allowed.
+const PullBudget = 10 * time.Second
+
 // prefetch lists up to n pages from lr on, one ahead of the reader: it
-// stops after the last page, after an error (which it delivers), or when
-// ctx is done.
-func prefetch(ctx context.Context, n int, lr connector.ListRequest, list func(connector.ListRequest) fetched) <-chan fetched {
+// stops after the last page, after an error (which it delivers), when ctx
+// is done, or, once it has fetched one page, at until.
+func prefetch(ctx context.Context, n int, until time.Time, lr connector.ListRequest, list func(connector.ListRequest) fetched) <-chan fetched {
 	out := make(chan fetched, 1)
 	go func() {
 		defer close(out)
-		for range n {
+		for i := range n {
+			if i > 0 && time.Now().After(until) {
+				return
+			}
 			f := list(lr)
 			select {
 			case out <- f:

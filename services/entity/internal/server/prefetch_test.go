@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/millwright-dev/millwright/services/entity/connector"
 )
 
 // TestPrefetch checks the pages come in order, at most n of them, and that
-// the listing stops after the last page and after an error.
+// the listing stops after the last page, after an error, and once its time
+// is up.
 func TestPrefetch(t *testing.T) {
 	boom := errors.New("boom")
 	for _, tc := range []struct {
@@ -19,12 +21,14 @@ func TestPrefetch(t *testing.T) {
 		pages    int // the system's pages
 		failAt   int // the page whose fetch fails (1-based); 0 for none
 		n        int
-		want     []string // the tokens fetched
+		budget   time.Duration // from the call's start
+		want     []string      // the tokens fetched
 		wantErrs int
 	}{
-		{"stops at n", 10, 0, 3, []string{"", "p1", "p2"}, 0},
-		{"stops after the last page", 2, 0, 8, []string{"", "p1"}, 0},
-		{"stops after an error", 10, 2, 8, []string{"", "p1"}, 1},
+		{"stops at n", 10, 0, 3, time.Hour, []string{"", "p1", "p2"}, 0},
+		{"stops after the last page", 2, 0, 8, time.Hour, []string{"", "p1"}, 0},
+		{"stops after an error", 10, 2, 8, time.Hour, []string{"", "p1"}, 1},
+		{"fetches one page past its time", 10, 0, 8, -time.Second, []string{""}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var tokens []string
@@ -41,7 +45,7 @@ func TestPrefetch(t *testing.T) {
 			}
 			errs := 0
 			got := 0
-			for f := range prefetch(context.Background(), tc.n, connector.ListRequest{}, list) {
+			for f := range prefetch(context.Background(), tc.n, time.Now().Add(tc.budget), connector.ListRequest{}, list) {
 				got++
 				if f.err != nil {
 					errs++
@@ -59,7 +63,7 @@ func TestPrefetch(t *testing.T) {
 func TestPrefetchStopsWhenCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	calls := 0
-	pages := prefetch(ctx, 100, connector.ListRequest{}, func(connector.ListRequest) fetched {
+	pages := prefetch(ctx, 100, time.Now().Add(time.Hour), connector.ListRequest{}, func(connector.ListRequest) fetched {
 		calls++
 		return fetched{page: connector.Page{NextPageToken: "more"}}
 	})

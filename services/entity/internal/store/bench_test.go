@@ -140,20 +140,28 @@ func (m *cpuMeter) pause() {
 	}
 }
 
-// backendCPU is the CPU time of the PostgreSQL server process behind each
-// idle connection of the pool, by process id; nil for SQLite, or when the
-// server's processes cannot be read here.
+// backendCPU is the CPU time of each PostgreSQL server process of the
+// database's service (its connections name it in application_name), by
+// process id; nil for SQLite, or when the server's processes cannot be read
+// here.
 func backendCPU(d *db.DB) map[int]time.Duration {
-	if d.Pool == nil {
+	if d.Dialect != db.Postgres {
 		return nil
 	}
+	rs, err := d.QueryContext(ctx, `SELECT pid FROM pg_stat_activity WHERE application_name = current_setting('application_name')`)
+	if err != nil {
+		return nil
+	}
+	defer rs.Close()
 	out := map[int]time.Duration{}
-	for _, c := range d.Pool.AcquireAllIdle(ctx) {
-		pid := int(c.Conn().PgConn().PID())
+	for rs.Next() {
+		var pid int
+		if rs.Scan(&pid) != nil {
+			return nil
+		}
 		if t, ok := cputime.Process(pid); ok {
 			out[pid] = t
 		}
-		c.Release()
 	}
 	return out
 }

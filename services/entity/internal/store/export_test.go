@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/millwright-dev/millwright/services/platform/db"
 )
 
@@ -14,8 +16,8 @@ func ListQuery(s *Store, q Query) (string, []any, error) { return s.listQuery(q)
 
 const LiveRemoteIDsQuery = liveRemoteIDsQuery
 
-// Explain returns the plan of a read as the store runs it (on PostgreSQL,
-// with its planner settings), executed and timed when analyze is set.
+// Explain returns the plan of a read as List runs it (on PostgreSQL, with
+// its planner settings), executed and timed when analyze is set.
 func Explain(ctx context.Context, s *Store, analyze bool, query string, args ...any) (string, error) {
 	prefix := "EXPLAIN QUERY PLAN "
 	if s.db.Dialect == db.Postgres {
@@ -25,6 +27,16 @@ func Explain(ctx context.Context, s *Store, analyze bool, query string, args ...
 		}
 	}
 	var b strings.Builder
+	if s.db.Dialect == db.Postgres {
+		err := s.readPostgres(ctx, prefix+query, args, func(rs pgx.Rows) error {
+			for rs.Next() {
+				v := rs.RawValues()
+				fmt.Fprintln(&b, string(v[len(v)-1]))
+			}
+			return rs.Err()
+		})
+		return b.String(), err
+	}
 	err := s.read(ctx, func(q querier) error {
 		rs, err := q.QueryContext(ctx, prefix+query, args...)
 		if err != nil {
@@ -70,4 +82,16 @@ func (s *Store) Tombstone(ctx context.Context, connection, collection string, id
 
 func (s *Store) Finish(ctx context.Context, connection, requestID string, response []byte) error {
 	return s.Transact(ctx, func(tx *Tx) error { return tx.Finish(ctx, connection, requestID, response) })
+}
+
+// Setting returns a planner setting as readPostgres's query sees it.
+func Setting(ctx context.Context, s *Store, name string) (string, error) {
+	var v string
+	err := s.readPostgres(ctx, `SELECT current_setting($1)`, []any{name}, func(rs pgx.Rows) error {
+		for rs.Next() {
+			v = string(rs.RawValues()[0])
+		}
+		return rs.Err()
+	})
+	return v, err
 }

@@ -163,9 +163,12 @@ func (s *Store) read(ctx context.Context, fn func(q querier) error) error {
 	return tx.Commit()
 }
 
+// noSortQuery rules out sorts for the rest of a PostgreSQL transaction.
+const noSortQuery = `SELECT set_config('enable_sort', 'off', true), set_config('enable_incremental_sort', 'off', true)`
+
 // noSort rules out sorts for the rest of a PostgreSQL transaction.
 func noSort(ctx context.Context, tx *sql.Tx) error {
-	_, err := tx.ExecContext(ctx, `SELECT set_config('enable_sort', 'off', true), set_config('enable_incremental_sort', 'off', true)`)
+	_, err := tx.ExecContext(ctx, noSortQuery)
 	return err
 }
 

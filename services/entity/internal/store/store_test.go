@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"errors"
 	"fmt"
 	"reflect"
@@ -885,4 +886,37 @@ func TestListPlans(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestReadPostgresRulesOutSorts checks that List's one round trip on
+// PostgreSQL reads with sorts ruled out, and leaves the connections of the
+// pool as they were.
+func TestReadPostgresRulesOutSorts(t *testing.T) {
+	d := dbtest.Postgres(t, store.Migrations)
+	s := store.New(d)
+	for _, name := range []string{"enable_sort", "enable_incremental_sort"} {
+		for range 20 {
+			if v, err := store.Setting(ctx, s, name); err != nil || v != "off" {
+				t.Fatalf("%s = %q (%v) in List's read; want off", name, v, err)
+			}
+		}
+	}
+	// Every connection of the pool (dbtest's has 8) at once.
+	var conns []*sql.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for range 8 {
+		c, err := d.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		var v string
+		if err := c.QueryRowContext(ctx, `SHOW enable_sort`).Scan(&v); err != nil || v != "on" {
+			t.Errorf("enable_sort = %q (%v) on a connection after List's reads; want on", v, err)
+		}
+	}
 }

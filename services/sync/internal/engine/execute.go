@@ -265,11 +265,13 @@ func (e *Engine) pull(ctx context.Context, x *execution) result {
 }
 
 // PagesPerCall is how many pages one PullChanges call may pull. The entity
-// service fetches each page while it stores the one before, and a run's
-// progress is committed after each call: a run resumed on another replica
-// pulls again at most this many pages, which the store finds unchanged (no
-// second event).
-const PagesPerCall = 8
+// service fetches each page while it stores the one before, but the first
+// page of a call waits for its fetch, so fewer, longer calls keep the store
+// busier; it stops fetching after entity's PullBudget (10 s) whatever this
+// allows. A run's progress is committed after each call: a run resumed on
+// another replica pulls again at most this many pages, which the store
+// finds unchanged (no second event).
+const PagesPerCall = 32
 
 // pullPages pulls the next pages (up to PagesPerCall). A rate limit is no
 // failure: it waits the delay the system asked for (at most

@@ -138,7 +138,9 @@ type PullChangesRequest struct {
 	// Where the previous call of this pull stopped.
 	PageToken string `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// Most pages to pull in this call; 0 means 10. The entity service fetches
-	// each page while it stores the one before. A page that cannot be fetched
+	// each page while it stores the one before, and starts no page after 10 s
+	// of the call, so that a slow system's call still returns its progress in
+	// good time. A page that cannot be fetched
 	// after others were stored ends the call without an error: the response
 	// holds what was stored and where to go on, and the next call meets the
 	// failure afresh.
