@@ -34,9 +34,9 @@ var (
 // process's peak memory; beside it, a plain bulk insert of the same rows
 // into the same database through the store alone (BenchmarkBulkCopy of
 // services/entity, run with `go test`), the store's own limit, and the
-// ratio of the two rates (sync/bulk); then List of 100 work orders through
-// the gateway at 32 in flight, and the cost of a deep page against the
-// first.
+// ratio of the two rates (sync/bulk); then, once the machine is at rest
+// (settle), List of 100 work orders through the gateway at 32 in flight,
+// and the cost of a deep page against the first.
 func BenchmarkSyncAndList(b *testing.B) {
 	var env []string
 	databaseURL := ""
