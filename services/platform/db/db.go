@@ -167,7 +167,7 @@ func (d *DB) QueryRowPrepared(ctx context.Context, query string, args ...any) *s
 // parses a statement's SQL anew on every call otherwise. The statements
 // close with the database. Beyond maxStmts queries it returns an error, and
 // the caller runs the query unprepared. On SQLite they are the readers';
-// writes use WriteStmt.
+// writes use TxStmt and ExecPrepared.
 func (d *DB) Stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	return d.stmts.get(ctx, d.DB, query)
 }
