@@ -83,8 +83,9 @@ type DB struct {
 	// sync's CPU).
 	writer *sql.DB
 
-	stmts, writeStmts stmtCache
-	preparing         sync.Map // query -> true, while TxStmt prepares it
+	stmts      stmtCache // Stmt's, on DB
+	writeStmts stmtCache // on writer (SQLite)
+	preparing  sync.Map  // query -> true, while TxStmt prepares it
 }
 
 // BeginTx starts a transaction: on SQLite, a read-only one on the pool of
@@ -99,15 +100,10 @@ func (d *DB) BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error) 
 // ExecContext runs a statement outside a transaction, on SQLite on the
 // writer.
 func (d *DB) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return d.writers().ExecContext(ctx, query, args...)
-}
-
-// writers is the pool that runs writes.
-func (d *DB) writers() *sql.DB {
 	if d.writer != nil {
-		return d.writer
+		return d.writer.ExecContext(ctx, query, args...)
 	}
-	return d.DB
+	return d.DB.ExecContext(ctx, query, args...)
 }
 
 // stmtCache keeps the statements prepared on a pool.
@@ -179,7 +175,7 @@ func (d *DB) Stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 // unprepared meanwhile.
 func (d *DB) TxStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, bool) {
 	if d.writer == nil {
-		st, err := d.Stmt(ctx, query)
+		st, err := d.writeStmt(ctx, query)
 		if err != nil {
 			return nil, false
 		}
@@ -200,11 +196,20 @@ func (d *DB) TxStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, b
 // ExecPrepared runs a write outside a transaction through a statement
 // prepared once (see Stmt), or unprepared beyond Stmt's bound.
 func (d *DB) ExecPrepared(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	st, err := d.writeStmts.get(ctx, d.writers(), query)
+	st, err := d.writeStmt(ctx, query)
 	if err != nil {
 		return d.ExecContext(ctx, query, args...)
 	}
 	return st.ExecContext(ctx, args...)
+}
+
+// writeStmt is query's statement on the pool of the writes: the writer's
+// on SQLite, the one pool's (Stmt's) on PostgreSQL.
+func (d *DB) writeStmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if d.writer == nil {
+		return d.Stmt(ctx, query)
+	}
+	return d.writeStmts.get(ctx, d.writer, query)
 }
 
 // Options says which database to open.

@@ -1,7 +1,6 @@
 package db_test
 
 import (
-	"database/sql"
 	"testing"
 
 	"github.com/millwright-dev/millwright/services/platform/db/dbtest"
@@ -13,19 +12,8 @@ import (
 func TestSQLiteWritePragmas(t *testing.T) {
 	d := dbtest.SQLite(t, nil)
 	ctx := t.Context()
-	// Hold several connections at once, so that more than one is checked.
-	var conns []*sql.Conn
-	defer func() {
-		for _, c := range conns {
-			c.Close()
-		}
-	}()
-	for range 3 {
-		c, err := d.Conn(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		conns = append(conns, c)
+	// Several connections at once, so that more than one is checked.
+	for _, c := range dbtest.Conns(t, d, 3) {
 		for pragma, want := range map[string]int{"cache_size": -4096, "cache_spill": 16384, "wal_autocheckpoint": 20000, "temp_store": 2} {
 			var got int
 			if err := c.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {

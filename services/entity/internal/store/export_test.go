@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/millwright-dev/millwright/services/platform/db"
 )
 
@@ -27,38 +25,22 @@ func Explain(ctx context.Context, s *Store, analyze bool, query string, args ...
 		}
 	}
 	var b strings.Builder
-	if s.db.Dialect == db.Postgres {
-		err := s.readPostgres(ctx, prefix+query, args, func(rs pgx.Rows) error {
-			for rs.Next() {
-				v := rs.RawValues()
-				fmt.Fprintln(&b, string(v[len(v)-1]))
-			}
-			return rs.Err()
-		})
-		return b.String(), err
-	}
-	err := s.read(ctx, func(q querier) error {
-		rs, err := q.QueryContext(ctx, prefix+query, args...)
-		if err != nil {
-			return err
-		}
-		defer rs.Close()
-		cols, err := rs.Columns()
-		if err != nil {
-			return err
-		}
+	err := s.read(ctx, prefix+query, args, func(rs rows) error {
 		for rs.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
+			// PostgreSQL's one column, or SQLite's id, parent, notused and
+			// detail.
+			var detail string
+			dest := []any{&detail}
+			if s.db.Dialect == db.SQLite {
+				var id, parent, notused int64
+				dest = []any{&id, &parent, &notused, &detail}
 			}
-			if err := rs.Scan(ptrs...); err != nil {
+			if err := rs.Scan(dest...); err != nil {
 				return err
 			}
-			fmt.Fprintln(&b, vals[len(vals)-1]) // the detail, or PostgreSQL's one column
+			fmt.Fprintln(&b, detail)
 		}
-		return rs.Err()
+		return nil
 	})
 	return b.String(), err
 }
@@ -84,14 +66,16 @@ func (s *Store) Finish(ctx context.Context, connection, requestID string, respon
 	return s.Transact(ctx, func(tx *Tx) error { return tx.Finish(ctx, connection, requestID, response) })
 }
 
-// Setting returns a planner setting as readPostgres's query sees it.
+// Setting returns a planner setting as List's reads see it.
 func Setting(ctx context.Context, s *Store, name string) (string, error) {
 	var v string
-	err := s.readPostgres(ctx, `SELECT current_setting($1)`, []any{name}, func(rs pgx.Rows) error {
+	err := s.read(ctx, `SELECT current_setting($1)`, []any{name}, func(rs rows) error {
 		for rs.Next() {
-			v = string(rs.RawValues()[0])
+			if err := rs.Scan(&v); err != nil {
+				return err
+			}
 		}
-		return rs.Err()
+		return nil
 	})
 	return v, err
 }

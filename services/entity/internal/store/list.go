@@ -62,70 +62,32 @@ func (s *Store) List(ctx context.Context, q Query) ([]Row, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.db.Dialect == db.Postgres {
-		return s.listPostgres(ctx, query, args, q)
-	}
-	rs, err := prepared{s.db}.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rs.Close()
 	p := newPage(q)
-	var (
-		r                         Row
-		created, updated, deleted int64
-		data, remote              sql.RawBytes
-	)
-	dest := []any{&r.ID, &r.RemoteID, &r.Status, &created, &updated, &deleted, &data}
-	if q.RemoteData {
-		dest = append(dest, &remote)
-	}
-	for rs.Next() {
-		if err := rs.Scan(dest...); err != nil {
-			return nil, err
+	err = s.read(ctx, query, args, func(rs rows) error {
+		if pg, ok := rs.(pgx.Rows); ok {
+			return p.addRaw(pg)
 		}
-		p.add(r.ID, r.RemoteID, r.Status, created, updated, deleted, data, remote)
-	}
-	return p.rows, rs.Err()
-}
-
-// listPostgres runs List's query on PostgreSQL (see readPostgres), read
-// through pgx itself: its columns come in PostgreSQL's binary format, text
-// as it is, bigint as 8 bytes big-endian, bytea as it is.
-func (s *Store) listPostgres(ctx context.Context, query string, args []any, q Query) ([]Row, error) {
-	p := newPage(q)
-	err := s.readPostgres(ctx, query, args, func(rs pgx.Rows) error {
+		var (
+			r                         Row
+			created, updated, deleted int64
+			data, remote              sql.RawBytes
+		)
+		dest := []any{&r.ID, &r.RemoteID, &r.Status, &created, &updated, &deleted, &data}
+		if q.RemoteData {
+			dest = append(dest, &remote)
+		}
 		for rs.Next() {
-			v := rs.RawValues()
-			if len(v) < 7 || len(v[3]) != 8 || len(v[4]) != 8 || len(v[5]) != 8 {
-				return errors.New("store: list: unexpected columns from PostgreSQL")
+			if err := rs.Scan(dest...); err != nil {
+				return err
 			}
-			var remote []byte
-			if q.RemoteData && len(v) > 7 {
-				remote = v[7]
-			}
-			p.add(string(v[0]), string(v[1]), string(v[2]), int64(binary.BigEndian.Uint64(v[3])),
-				int64(binary.BigEndian.Uint64(v[4])), int64(binary.BigEndian.Uint64(v[5])), v[6], remote)
+			p.add(r.ID, r.RemoteID, r.Status, created, updated, deleted, data, remote)
 		}
-		return rs.Err()
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	return p.rows, nil
-}
-
-// readPostgres runs a read that pages through an index in its order with
-// sorts ruled out (see read), in one round trip: a batch of noSortQuery and
-// the query, which PostgreSQL runs in one implicit transaction, the one the
-// settings last for.
-func (s *Store) readPostgres(ctx context.Context, query string, args []any, fn func(pgx.Rows) error) error {
-	return s.db.WithPgx(ctx, func(c *pgx.Conn) error {
-		b := &pgx.Batch{}
-		b.Queue(noSortQuery)
-		b.Queue(query, args...).Query(fn)
-		return c.SendBatch(ctx, b).Close()
-	})
 }
 
 // listColumns are the columns List reads: rowColumns less connection_id
@@ -144,6 +106,24 @@ type page struct {
 }
 
 func newPage(q Query) *page { return &page{q: q, rows: make([]Row, 0, min(q.Limit, 1000))} }
+
+// addRaw adds PostgreSQL's rows, read as they come: in its binary format,
+// text as it is, bigint as 8 bytes big-endian, bytea as it is.
+func (p *page) addRaw(rs pgx.Rows) error {
+	for rs.Next() {
+		v := rs.RawValues()
+		if len(v) < 7 || len(v[3]) != 8 || len(v[4]) != 8 || len(v[5]) != 8 {
+			return errors.New("store: list: unexpected columns from PostgreSQL")
+		}
+		var remote []byte
+		if p.q.RemoteData && len(v) > 7 {
+			remote = v[7]
+		}
+		p.add(string(v[0]), string(v[1]), string(v[2]), int64(binary.BigEndian.Uint64(v[3])),
+			int64(binary.BigEndian.Uint64(v[4])), int64(binary.BigEndian.Uint64(v[5])), v[6], remote)
+	}
+	return nil
+}
 
 func (p *page) add(id, remoteID, status string, created, updated, deleted int64, data, remote []byte) {
 	p.rows = append(p.rows, Row{

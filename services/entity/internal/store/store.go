@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/millwright-dev/millwright/services/platform/db"
 )
 
@@ -140,37 +142,48 @@ func (p prepared) ExecContext(ctx context.Context, query string, args ...any) (s
 	return p.db.ExecPrepared(ctx, query, args...)
 }
 
-// read runs reads that page through an index in its order. On PostgreSQL
-// they run in a transaction that rules out sorting: the planner, when its
-// statistics have not yet seen a connection, thinks its collection holds a
-// row or two, and may sort all of it, for every page, rather than read the
-// index in order.
-func (s *Store) read(ctx context.Context, fn func(q querier) error) error {
-	if s.db.Dialect != db.Postgres {
-		return fn(prepared{s.db})
+// rows is what read hands its caller: *sql.Rows on SQLite, pgx.Rows on
+// PostgreSQL.
+type rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// read runs a read that pages through an index in its order. On PostgreSQL
+// it rules out sorts first: the planner, when its statistics have not yet
+// seen a connection, thinks its collection holds a row or two, and may sort
+// all of it, for every page, rather than read the index in order. The
+// setting and the query go as one pgx batch, one round trip, which
+// PostgreSQL runs in one implicit transaction, the one the setting lasts
+// for. On SQLite the query runs through a statement prepared once.
+func (s *Store) read(ctx context.Context, query string, args []any, fn func(rows) error) error {
+	if s.db.Dialect == db.Postgres {
+		return s.db.WithPgx(ctx, func(c *pgx.Conn) error {
+			b := &pgx.Batch{}
+			b.Queue(noSortQuery)
+			b.Queue(query, args...).Query(func(rs pgx.Rows) error {
+				if err := fn(rs); err != nil {
+					return err
+				}
+				return rs.Err()
+			})
+			return c.SendBatch(ctx, b).Close()
+		})
 	}
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	rs, err := prepared{s.db}.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
-	if err := noSort(ctx, tx); err != nil {
+	defer rs.Close()
+	if err := fn(rs); err != nil {
 		return err
 	}
-	if err := fn(tx); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return rs.Err()
 }
 
 // noSortQuery rules out sorts for the rest of a PostgreSQL transaction.
 const noSortQuery = `SELECT set_config('enable_sort', 'off', true), set_config('enable_incremental_sort', 'off', true)`
-
-// noSort rules out sorts for the rest of a PostgreSQL transaction.
-func noSort(ctx context.Context, tx *sql.Tx) error {
-	_, err := tx.ExecContext(ctx, noSortQuery)
-	return err
-}
 
 // key is a row's key.
 type key struct{ connection, collection, id string }
@@ -570,12 +583,7 @@ func (s *Store) LiveRemoteIDs(ctx context.Context, connection, collection, after
 	if limit <= 0 {
 		return nil, nil, errors.New("store: limit must be positive")
 	}
-	err = s.read(ctx, func(q querier) error {
-		rs, err := q.QueryContext(ctx, liveRemoteIDsQuery, connection, collection, afterID, limit)
-		if err != nil {
-			return err
-		}
-		defer rs.Close()
+	err = s.read(ctx, liveRemoteIDsQuery, []any{connection, collection, afterID, limit}, func(rs rows) error {
 		for rs.Next() {
 			var id, remote string
 			if err := rs.Scan(&id, &remote); err != nil {
@@ -584,7 +592,7 @@ func (s *Store) LiveRemoteIDs(ctx context.Context, connection, collection, after
 			ids = append(ids, id)
 			remoteIDs = append(remoteIDs, remote)
 		}
-		return rs.Err()
+		return nil
 	})
 	if err != nil {
 		return nil, nil, err

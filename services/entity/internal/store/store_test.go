@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"errors"
 	"fmt"
 	"reflect"
@@ -902,18 +901,7 @@ func TestReadPostgresRulesOutSorts(t *testing.T) {
 		}
 	}
 	// Every connection of the pool (dbtest's has 8) at once.
-	var conns []*sql.Conn
-	defer func() {
-		for _, c := range conns {
-			c.Close()
-		}
-	}()
-	for range 8 {
-		c, err := d.Conn(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		conns = append(conns, c)
+	for _, c := range dbtest.Conns(t, d, 8) {
 		var v string
 		if err := c.QueryRowContext(ctx, `SHOW enable_sort`).Scan(&v); err != nil || v != "on" {
 			t.Errorf("enable_sort = %q (%v) on a connection after List's reads; want on", v, err)

@@ -7,6 +7,7 @@ package dbtest
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"io/fs"
 	"os"
@@ -97,4 +98,20 @@ func randomHex() string {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// Conns holds n connections of d's pool at once, so that each is a
+// different one, and closes them when the test ends.
+func Conns(t testing.TB, d *db.DB, n int) []*sql.Conn {
+	t.Helper()
+	conns := make([]*sql.Conn, 0, n)
+	for range n {
+		c, err := d.Conn(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		conns = append(conns, c)
+	}
+	return conns
 }

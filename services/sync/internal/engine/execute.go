@@ -147,8 +147,8 @@ func (e *Engine) heartbeat(ctx context.Context, x *execution, done <-chan struct
 }
 
 // pull executes the run from its committed progress: each collection is
-// pulled one page per PullChanges call, and the progress is committed after
-// each call; a reconciling (FULL) run then reconciles the collection's
+// pulled up to PagesPerCall pages per PullChanges call, and the progress is
+// committed after each call; a reconciling (FULL) run then reconciles the collection's
 // deletions.
 func (e *Engine) pull(ctx context.Context, x *execution) result {
 	r := x.run
