@@ -3,6 +3,7 @@ package sync_test
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -239,6 +240,15 @@ func (f *fakeConnections) RecordEvents(_ context.Context, req *connectionv1.Reco
 		n++
 	}
 	return &connectionv1.RecordEventsResponse{Recorded: int32(n)}, nil
+}
+
+// eventData is an event's data; nil when it is not a JSON object.
+func eventData(e *connectionv1.NewEvent) map[string]any {
+	var m map[string]any
+	if json.Unmarshal(e.GetDataJson(), &m) != nil {
+		return nil
+	}
+	return m
 }
 
 func (f *fakeConnections) disconnect(connection string) {

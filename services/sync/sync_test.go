@@ -194,7 +194,7 @@ func TestFirstRunFullThenIncremental(t *testing.T) {
 		if len(events) != 1 || events[0].GetType() != "sync.completed" || events[0].GetDedupeKey() != "sync|"+first.GetId()+"|SUCCEEDED" {
 			t.Fatalf("events = %v", events)
 		}
-		data := events[0].GetData().AsMap()
+		data := eventData(events[0])
 		if data["run"] != first.GetId() || data["mode"] != "INCREMENTAL" || data["counts"].(map[string]any)["seen"] != float64(60) {
 			t.Fatalf("sync.completed data = %v", data)
 		}
@@ -322,8 +322,8 @@ func TestBackoffAndRecovery(t *testing.T) {
 	for _, e := range events {
 		if e.GetType() == "sync.failed" {
 			failed++
-			if e.GetData().AsMap()["reason"] != "CONNECTED_SYSTEM_UNAVAILABLE" {
-				t.Fatalf("sync.failed data = %v", e.GetData().AsMap())
+			if eventData(e)["reason"] != "CONNECTED_SYSTEM_UNAVAILABLE" {
+				t.Fatalf("sync.failed data = %v", eventData(e))
 			}
 		}
 	}
@@ -724,7 +724,7 @@ func TestGetSyncStatus(t *testing.T) {
 	}
 	eventually(t, "sync.failed", func() bool { return len(f.connections.eventsOf(conn)) == 1 })
 	ev := f.connections.eventsOf(conn)[0]
-	if data := ev.GetData().AsMap(); ev.GetType() != "sync.failed" || data["reason"] != "CONNECTED_SYSTEM_ERROR" || data["error"] != "MaintainX answered 502" ||
+	if data := eventData(ev); ev.GetType() != "sync.failed" || data["reason"] != "CONNECTED_SYSTEM_ERROR" || data["error"] != "MaintainX answered 502" ||
 		data["collection"] != "assets" || ev.GetDedupeKey() != "sync|"+runs[0].GetId()+"|FAILED" {
 		t.Fatalf("event = %v", ev)
 	}

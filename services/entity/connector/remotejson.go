@@ -39,6 +39,9 @@ func DecodeRemote(raw []byte, drop ...string) (map[string]any, []byte, error) {
 
 func parseObject(raw []byte, build bool, drop []string) (any, []byte, error) {
 	f := jsonFilter{in: raw, out: make([]byte, 0, len(raw)), drop: drop, build: build}
+	if build {
+		f.src = string(raw)
+	}
 	f.space()
 	if f.i >= len(raw) || raw[f.i] != '{' {
 		return nil, nil, errNotJSONObject
@@ -76,6 +79,9 @@ type jsonFilter struct {
 	i       int
 	drop    []string
 	build   bool
+	// src is in as a string when building: the strings and numbers built
+	// are substrings of it (one copy of the input, not one per value).
+	src string
 }
 
 func (f *jsonFilter) space() {
@@ -125,7 +131,13 @@ func (f *jsonFilter) object() (any, bool) {
 	f.out = append(f.out, '{')
 	var obj map[string]any
 	if f.build {
-		obj = map[string]any{}
+		// Room for a member per 32 bytes of the outermost object, so that
+		// a record's map is made once, not grown four times.
+		hint := 0
+		if len(f.out) == 1 {
+			hint = min(len(f.in)/32, 128)
+		}
+		obj = make(map[string]any, hint)
 	}
 	first := true
 	f.space()
@@ -225,6 +237,15 @@ func (f *jsonFilter) array() (any, bool) {
 	}
 }
 
+// plain marks the bytes a JSON string holds as they are: ASCII but for
+// the quote, the backslash and control characters.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // str copies a string, checking its escapes and control characters and
 // writing each byte of invalid UTF-8 as U+FFFD; when building it returns
 // the string's value.
@@ -233,8 +254,15 @@ func (f *jsonFilter) str() (string, bool) {
 	at := len(f.out)
 	f.out = append(f.out, '"')
 	escaped := false
+	begin := f.i
 	start := f.i // of the run of bytes not yet copied
 	for f.i < len(f.in) {
+		for f.i < len(f.in) && plain[f.in[f.i]] {
+			f.i++
+		}
+		if f.i == len(f.in) {
+			break
+		}
 		c := f.in[f.i]
 		switch {
 		case c == '"':
@@ -246,6 +274,9 @@ func (f *jsonFilter) str() (string, bool) {
 			}
 			tok := f.out[at:]
 			if !escaped {
+				if len(f.src) == len(f.in) && len(tok)-2 == f.i-1-begin { // src set, nothing replaced
+					return f.src[begin : f.i-1], true
+				}
 				return string(tok[1 : len(tok)-1]), true
 			}
 			var s string
@@ -331,6 +362,9 @@ func (f *jsonFilter) number() (any, bool) {
 	f.out = append(f.out, f.in[start:f.i]...)
 	if !f.build {
 		return nil, true
+	}
+	if len(f.src) == len(f.in) {
+		return json.Number(f.src[start:f.i]), true
 	}
 	return json.Number(f.in[start:f.i]), true
 }

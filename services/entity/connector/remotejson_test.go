@@ -155,3 +155,15 @@ func FuzzSplit(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkDecodeRemote reads a work order as Maximo lists it.
+func BenchmarkDecodeRemote(b *testing.B) {
+	raw := []byte(`{"href":"http://127.0.0.1:9601/maximo/api/os/mxapiwo/_MTAwMC9EQVlUT04-","_rowstamp":"100000","wonum":"1000","siteid":"DAYTON","orgid":"ATLASNA","description":"Noise from bearing housing on Packaging Line 1","status":"CLOSE","statusdate":"2024-09-06T17:26:59+00:00","worktype":"CM","wopriority":2,"location":"PACK-100","lead":"OKAFOR","reportedby":"HUGHESR","reportdate":"2024-09-02T08:27:59+00:00","schedstart":"2024-09-04T08:27:59+00:00","schedfinish":"2024-09-04T11:27:59+00:00","targcompdate":"2024-09-11T08:27:59+00:00","actstart":"2024-09-04T11:30:54+00:00","actfinish":"2024-09-04T17:26:59+00:00","estdur":3,"actlabhrs":2.25,"woclass":"WORKORDER","historyflag":true,"changeby":"MXINTADM","changedate":"2024-09-06T17:26:59+00:00","workorderid":1,"assignment":[{"assignmentid":1,"laborcode":"OKAFOR","craft":"HVAC","laborhrs":3,"scheduledate":"2024-09-04T08:27:59+00:00","status":"COMPLETE"},{"assignmentid":2,"laborcode":"MURPHY","craft":"ELEC","laborhrs":3,"scheduledate":"2024-09-04T08:27:59+00:00","status":"COMPLETE"}]}`)
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := connector.DecodeRemote(raw, "href", "localref", "_rowstamp"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

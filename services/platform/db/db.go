@@ -168,18 +168,15 @@ func (d *DB) Stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	return d.stmts.get(ctx, d.DB, query)
 }
 
-// TxStmt returns query's statement, prepared once for the writes (see
-// Stmt), bound to tx, a write transaction; false when there is none yet.
-// On SQLite tx holds the writer's one connection, so the first call
-// prepares the statement in the background, once tx is done, and runs
-// unprepared meanwhile.
+// TxStmt returns query's statement on SQLite, prepared once for the writes
+// (see Stmt), bound to tx, a write transaction; false when there is none
+// yet, and on PostgreSQL, whose driver prepares and caches every statement
+// per connection itself. tx holds the writer's one connection, so the
+// first call prepares the statement in the background, once tx is done,
+// and runs unprepared meanwhile.
 func (d *DB) TxStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, bool) {
 	if d.writer == nil {
-		st, err := d.writeStmt(ctx, query)
-		if err != nil {
-			return nil, false
-		}
-		return tx.StmtContext(ctx, st), true
+		return nil, false
 	}
 	if st, ok := d.writeStmts.stmts.Load(query); ok {
 		return tx.StmtContext(ctx, st.(*sql.Stmt)), true

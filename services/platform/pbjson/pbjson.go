@@ -164,7 +164,7 @@ func build(made map[protoreflect.FullName]*plan, p *plan, md protoreflect.Messag
 	for i := range fds.Len() {
 		fd := fds.Get(i)
 		f := fieldPlan{fd: fd, inOneof: fd.ContainingOneof() != nil, presence: fd.HasPresence()}
-		f.key = append(appendString(nil, fd.TextName()), ':')
+		f.key = append(AppendString(nil, fd.TextName()), ':')
 		var md protoreflect.MessageDescriptor
 		if fd.IsMap() {
 			md = fd.MapValue().Message()
@@ -294,7 +294,7 @@ func appendMap(b []byte, m protoreflect.Map, f *fieldPlan) ([]byte, error) {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, k.String())
+		b = AppendString(b, k.String())
 		b = append(b, ':')
 		if b, err = appendSingular(b, m.Get(k), f.fd.MapValue(), f.msg); err != nil {
 			return b, err
@@ -344,7 +344,7 @@ func appendSingular(b []byte, v protoreflect.Value, fd protoreflect.FieldDescrip
 		if !utf8.ValidString(s) {
 			return b, errFallback
 		}
-		return appendString(b, s), nil
+		return AppendString(b, s), nil
 	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind:
 		return strconv.AppendInt(b, v.Int(), 10), nil
 	case protoreflect.Uint32Kind, protoreflect.Fixed32Kind:
@@ -367,7 +367,7 @@ func appendSingular(b []byte, v protoreflect.Value, fd protoreflect.FieldDescrip
 			return append(b, "null"...), nil
 		}
 		if ev := fd.Enum().Values().ByNumber(v.Enum()); ev != nil {
-			return appendString(b, string(ev.Name())), nil
+			return AppendString(b, string(ev.Name())), nil
 		}
 		return strconv.AppendInt(b, int64(v.Enum()), 10), nil
 	case protoreflect.MessageKind:
@@ -403,9 +403,9 @@ func appendFloat(b []byte, f float64, bits int) []byte {
 	return b
 }
 
-// appendString writes a JSON string escaped as protojson does: quotes,
+// AppendString appends s as a JSON string, escaped as protojson does: quotes,
 // backslashes and control characters only. s must be valid UTF-8.
-func appendString[S string | []byte](b []byte, s S) []byte {
+func AppendString[S string | []byte](b []byte, s S) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); i++ {
@@ -532,7 +532,7 @@ func appendStruct(b []byte, m protoreflect.Message) ([]byte, error) {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, k)
+		b = AppendString(b, k)
 		b = append(b, ':')
 		if b, err = appendValue(b, fields.Get(protoreflect.ValueOfString(k).MapKey()).Message()); err != nil {
 			return b, err
@@ -575,7 +575,7 @@ func appendValue(b []byte, m protoreflect.Message) ([]byte, error) {
 		if !utf8.ValidString(v.String()) {
 			return b, errFallback
 		}
-		return appendString(b, v.String()), nil
+		return AppendString(b, v.String()), nil
 	case 4: // bool_value
 		return strconv.AppendBool(b, v.Bool()), nil
 	case 5: // struct_value

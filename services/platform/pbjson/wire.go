@@ -356,7 +356,7 @@ func (w *wireEncoder) field(b []byte, f *fieldPlan, first, last, depth int) ([]b
 func (w *wireEncoder) scalar(b []byte, fd protoreflect.FieldDescriptor, o occurrence) ([]byte, error) {
 	switch fd.Kind() {
 	case protoreflect.StringKind:
-		return appendString(b, w.src[o.start:o.end]), nil
+		return AppendString(b, w.src[o.start:o.end]), nil
 	case protoreflect.BytesKind:
 		return appendSingular(b, protoreflect.ValueOfBytes(w.src[o.start:o.end]), fd, nil)
 	}
@@ -479,9 +479,9 @@ func (w *wireEncoder) mapField(b []byte, f *fieldPlan, k, depth int) ([]byte, er
 		}
 		n++
 		if keyKind == protoreflect.StringKind {
-			b = appendString(b, e.skey)
+			b = AppendString(b, e.skey)
 		} else {
-			b = appendString(b, e.key.String())
+			b = AppendString(b, e.key.String())
 		}
 		b = append(b, ':')
 		if f.msg != nil {

@@ -1,16 +1,17 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 
 	connectionv1 "github.com/millwright-dev/millwright/gen/go/millwright/connection/v1"
 	"github.com/millwright-dev/millwright/services/connection/internal/store"
 	"github.com/millwright-dev/millwright/services/platform/apierr"
 	"github.com/millwright-dev/millwright/services/platform/db"
 	"github.com/millwright-dev/millwright/services/platform/ids"
-	"github.com/millwright-dev/millwright/services/platform/pbjson"
 )
 
 // Internal is the connection service's internal API, for the other services.
@@ -49,7 +50,7 @@ func (s Internal) RecordEvents(ctx context.Context, req *connectionv1.RecordEven
 	accounts := map[string]string{}
 	events := make([]store.Event, 0, len(req.GetEvents()))
 	now := db.Now()
-	for _, e := range req.GetEvents() {
+	for i, e := range req.GetEvents() {
 		account, ok := accounts[e.GetConnection()]
 		if !ok {
 			c, err := s.store.ConnectionByID(ctx, e.GetConnection())
@@ -60,12 +61,11 @@ func (s Internal) RecordEvents(ctx context.Context, req *connectionv1.RecordEven
 			accounts[e.GetConnection()] = account
 		}
 		data := "{}"
-		if e.GetData() != nil {
-			b, err := pbjson.Marshal(e.GetData())
-			if err != nil {
-				return nil, err
+		if raw := e.GetDataJson(); len(raw) > 0 {
+			if !isJSONObject(raw) {
+				return nil, apierr.InvalidFields(apierr.FieldViolation{Field: fmt.Sprintf("events[%d].data_json", i), Description: "must be one JSON object"})
 			}
-			data = string(b)
+			data = string(raw)
 		}
 		events = append(events, store.Event{ID: ids.New("evt"), AccountID: account, ConnectionID: e.GetConnection(), Type: e.GetType(), Data: data, DedupeKey: e.GetDedupeKey(), CreateTime: now})
 	}
@@ -74,6 +74,12 @@ func (s Internal) RecordEvents(ctx context.Context, req *connectionv1.RecordEven
 		return nil, err
 	}
 	return &connectionv1.RecordEventsResponse{Recorded: int32(n)}, nil
+}
+
+// isJSONObject reports whether b is one JSON object.
+func isJSONObject(b []byte) bool {
+	b = bytes.TrimLeft(b, " \t\r\n")
+	return len(b) > 0 && b[0] == '{' && json.Valid(b)
 }
 
 func (s *Server) openCredentials(c store.Connection) (map[string]string, error) {

@@ -51,21 +51,8 @@ func (s *Store) insertEvents(ctx context.Context, x execer, events []Event) (int
 			args = append(args, e.ID, e.AccountID, e.ConnectionID, e.Type, e.Data, e.DedupeKey, db.Micros(e.CreateTime))
 		}
 		q.WriteString(` ON CONFLICT DO NOTHING RETURNING id`)
-		rows, err := x.QueryContext(ctx, q.String(), args...)
+		recorded, err := s.recorded(ctx, x, len(batch), q.String(), args)
 		if err != nil {
-			return n, err
-		}
-		recorded := map[string]bool{}
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return n, err
-			}
-			recorded[id] = true
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return n, err
 		}
 		for _, e := range batch {
@@ -88,6 +75,43 @@ func (s *Store) insertEvents(ctx context.Context, x execer, events []Event) (int
 		}
 	}
 	return n, nil
+}
+
+// recorded runs an insert of insertEvents and returns the ids it recorded.
+func (s *Store) recorded(ctx context.Context, x execer, n int, query string, args []any) (map[string]bool, error) {
+	var rows *sql.Rows
+	var err error
+	if st, ok := s.batchStmt(ctx, x, n, query); ok {
+		defer st.Close()
+		rows, err = st.QueryContext(ctx, args...)
+	} else {
+		rows, err = x.QueryContext(ctx, query, args...)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	recorded := make(map[string]bool, n)
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		recorded[id] = true
+	}
+	return recorded, rows.Err()
+}
+
+// batchStmt returns the statement of a full batch of insertEvents prepared
+// once (db.TxStmt, SQLite) when x is a transaction: every large append
+// repeats it, and SQLite's parse of its 700 parameters would otherwise cost
+// about a sixth of the append.
+func (s *Store) batchStmt(ctx context.Context, x execer, n int, query string) (*sql.Stmt, bool) {
+	tx, ok := x.(*sql.Tx)
+	if !ok || n != 100 {
+		return nil, false
+	}
+	return s.db.TxStmt(ctx, tx, query)
 }
 
 // AppendEvents records events in one transaction and returns how many were

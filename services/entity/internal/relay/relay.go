@@ -14,14 +14,15 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/types/known/structpb"
 
 	connectionv1 "github.com/millwright-dev/millwright/gen/go/millwright/connection/v1"
 	"github.com/millwright-dev/millwright/services/entity/internal/store"
+	"github.com/millwright-dev/millwright/services/platform/pbjson"
 )
 
 // Batch is the most events one RecordEvents call carries.
@@ -177,14 +178,18 @@ func (r *Relay) record(ctx context.Context, events []store.Event) error {
 // once; the time leads, so that a sync's keys land at the end of the
 // events' unique index instead of at random pages of it.
 func event(e store.Event) *connectionv1.NewEvent {
+	data := make([]byte, 0, 48+len(e.Collection)+len(e.ID)+len(e.RemoteID))
+	data = append(data, `{"collection":`...)
+	data = pbjson.AppendString(data, strings.ToValidUTF8(e.Collection, "\uFFFD"))
+	data = append(data, `,"id":`...)
+	data = pbjson.AppendString(data, strings.ToValidUTF8(e.ID, "\uFFFD"))
+	data = append(data, `,"remote_id":`...)
+	data = pbjson.AppendString(data, strings.ToValidUTF8(e.RemoteID, "\uFFFD"))
+	data = append(data, '}')
 	return &connectionv1.NewEvent{
 		Type:       e.Type,
 		Connection: e.Connection,
-		Data: &structpb.Struct{Fields: map[string]*structpb.Value{
-			"collection": structpb.NewStringValue(e.Collection),
-			"id":         structpb.NewStringValue(e.ID),
-			"remote_id":  structpb.NewStringValue(e.RemoteID),
-		}},
-		DedupeKey: fmt.Sprintf("%d|%s|%s|%x", e.UpdateTime.UnixMicro(), e.Type, e.ID, e.Hash),
+		DataJson:   data,
+		DedupeKey:  fmt.Sprintf("%d|%s|%s|%x", e.UpdateTime.UnixMicro(), e.Type, e.ID, e.Hash),
 	}
 }

@@ -3,6 +3,7 @@ package relay_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net"
@@ -49,13 +50,22 @@ func (l *eventLog) RecordEvents(_ context.Context, req *connectionv1.RecordEvent
 	return &connectionv1.RecordEventsResponse{Recorded: int32(len(req.GetEvents()))}, nil
 }
 
+// data is an event's data; nil when it is not a JSON object of strings.
+func data(e *connectionv1.NewEvent) map[string]string {
+	var m map[string]string
+	if json.Unmarshal(e.GetDataJson(), &m) != nil {
+		return nil
+	}
+	return m
+}
+
 // remoteIDs are the remote ids of the events recorded.
 func (l *eventLog) remoteIDs() []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	out := make([]string, len(l.events))
 	for i, e := range l.events {
-		out[i] = e.GetData().GetFields()["remote_id"].GetStringValue()
+		out[i] = data(e)["remote_id"]
 	}
 	return out
 }
@@ -202,7 +212,7 @@ func TestRelayAfterOutage(t *testing.T) {
 		first := l.events[0]
 		l.mu.Unlock()
 		if first.GetType() != "record.created" || first.GetConnection() != "conn_a" ||
-			first.GetData().GetFields()["id"].GetStringValue() != "id_conn_a_r0000" || first.GetData().GetFields()["collection"].GetStringValue() != "workOrders" ||
+			data(first)["id"] != "id_conn_a_r0000" || data(first)["collection"] != "workOrders" ||
 			!strings.HasSuffix(first.GetDedupeKey(), "|record.created|id_conn_a_r0000|"+fmt.Sprintf("%x", "r0000")) {
 			t.Errorf("first event = %v", first)
 		}

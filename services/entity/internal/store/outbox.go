@@ -118,7 +118,7 @@ func (t *Tx) enqueue(ctx context.Context) error {
 			}
 			return append(args, e.Type, e.Connection, e.Collection, e.ID, e.RemoteID, db.Micros(e.UpdateTime), hash)
 		})
-		if _, err := t.tx.ExecContext(ctx, b.String(), args...); err != nil {
+		if err := s.execBatch(ctx, t.tx, len(batch), b.String(), args...); err != nil {
 			return err
 		}
 	}

@@ -479,13 +479,13 @@ func (s *Store) update(ctx context.Context, tx *sql.Tx, rows []Row) error {
 	return s.execBatch(ctx, tx, len(rows), b.String(), args...)
 }
 
-// batchStmt returns, for a batch statement of n rows on SQLite, the
-// statement prepared once (db.TxStmt) when n is a full chunk: every large
+// batchStmt returns, for a batch statement of n rows, the statement
+// prepared once (db.TxStmt, SQLite) when n is a full chunk: every large
 // batch repeats it, and SQLite's parse of its thousands of parameters would
-// otherwise cost about 4% of the batch. Other sizes, and PostgreSQL (where
-// pgx keeps prepared statements itself), run the query on tx: false.
+// otherwise cost about 4% of the batch. Other sizes run the query on tx:
+// false.
 func (s *Store) batchStmt(ctx context.Context, tx *sql.Tx, n int, query string) (*sql.Stmt, bool) {
-	if s.db.Dialect != db.SQLite || n != chunk {
+	if n != chunk {
 		return nil, false
 	}
 	return s.db.TxStmt(ctx, tx, query)

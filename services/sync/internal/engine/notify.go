@@ -2,8 +2,7 @@ package engine
 
 import (
 	"context"
-
-	"google.golang.org/protobuf/types/known/structpb"
+	"encoding/json"
 
 	connectionv1 "github.com/millwright-dev/millwright/gen/go/millwright/connection/v1"
 	"github.com/millwright-dev/millwright/services/sync/internal/store"
@@ -73,20 +72,16 @@ func event(r store.Run) *connectionv1.NewEvent {
 	default:
 		return nil
 	}
-	collections := make([]any, len(r.Collections))
-	for i, c := range r.Collections {
-		collections[i] = c
-	}
 	data := map[string]any{
 		"run":         r.ID,
 		"mode":        r.Mode,
 		"manual":      r.Manual,
-		"collections": collections,
+		"collections": append([]string{}, r.Collections...),
 		"counts": map[string]any{
-			"seen":    float64(r.Counts.Seen),
-			"created": float64(r.Counts.Created),
-			"updated": float64(r.Counts.Updated),
-			"deleted": float64(r.Counts.Deleted),
+			"seen":    r.Counts.Seen,
+			"created": r.Counts.Created,
+			"updated": r.Counts.Updated,
+			"deleted": r.Counts.Deleted,
 		},
 	}
 	if r.State == store.StateFailed {
@@ -96,11 +91,11 @@ func event(r store.Run) *connectionv1.NewEvent {
 			data["collection"] = r.ErrorCollection
 		}
 	}
-	s, err := structpb.NewStruct(data)
+	b, err := json.Marshal(data)
 	if err != nil {
 		return nil
 	}
-	return &connectionv1.NewEvent{Type: typ, Connection: r.ConnectionID, Data: s, DedupeKey: DedupeKey(r)}
+	return &connectionv1.NewEvent{Type: typ, Connection: r.ConnectionID, DataJson: b, DedupeKey: DedupeKey(r)}
 }
 
 // sweepNotifications delivers the notifications whose worker did not
