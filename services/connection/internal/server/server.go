@@ -93,25 +93,29 @@ func denied(connection string) error {
 func (s *Server) Principal(ctx context.Context, credential, connection string) (auth.Principal, error) {
 	switch {
 	case secret.WellFormed(credential, secret.AccountKeyPrefix):
-		account, err := s.store.AccountByKeyHash(ctx, secret.Hash(credential))
+		hash := secret.Hash(credential)
+		if connection != "" {
+			// The key and its connection in one query; the key alone
+			// only when that finds nothing, to tell which is at fault.
+			c, err := s.store.ConnectionByKeyHash(ctx, hash, connection)
+			if err == nil {
+				return auth.Principal{Account: c.AccountID, Connection: connectionProto(c)}, nil
+			}
+			if !errors.Is(err, store.ErrNotFound) {
+				return auth.Principal{}, err
+			}
+		}
+		account, err := s.store.AccountByKeyHash(ctx, hash)
 		if errors.Is(err, store.ErrNotFound) {
 			return auth.Principal{}, errInvalidToken
 		}
 		if err != nil {
 			return auth.Principal{}, err
 		}
-		p := auth.Principal{Account: account}
 		if connection != "" {
-			c, err := s.store.GetConnection(ctx, account, connection)
-			if errors.Is(err, store.ErrNotFound) {
-				return auth.Principal{}, denied(connection)
-			}
-			if err != nil {
-				return auth.Principal{}, err
-			}
-			p.Connection = connectionProto(c)
+			return auth.Principal{}, denied(connection)
 		}
-		return p, nil
+		return auth.Principal{Account: account}, nil
 	case secret.WellFormed(credential, secret.ConnectionTokenPrefix):
 		hash := secret.Hash(credential)
 		c, err := s.store.ConnectionByTokenHash(ctx, hash)

@@ -127,6 +127,14 @@ func (s *Store) GetConnection(ctx context.Context, accountID, id string) (Connec
 	return scanConnection(s.queryRow(ctx, `SELECT `+connectionColumns+` FROM connections WHERE id = $1 AND account_id = $2`, id, accountID))
 }
 
+// ConnectionByKeyHash returns connection id when it belongs to the account
+// of the API key with the hash, in one query; ErrNotFound when the key or
+// the connection is unknown, or the connection is another account's.
+func (s *Store) ConnectionByKeyHash(ctx context.Context, keyHash, id string) (Connection, error) {
+	return scanConnection(s.queryRow(ctx, `SELECT `+connectionColumns+` FROM connections
+		WHERE id = $1 AND account_id = (SELECT account_id FROM api_keys WHERE hash = $2)`, id, keyHash))
+}
+
 // ConnectionByID returns a connection whatever its account.
 func (s *Store) ConnectionByID(ctx context.Context, id string) (Connection, error) {
 	return scanConnection(s.db.QueryRowContext(ctx, `SELECT `+connectionColumns+` FROM connections WHERE id = $1`, id))

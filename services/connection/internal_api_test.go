@@ -2,6 +2,7 @@ package connection_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	connectionv1 "github.com/millwright-dev/millwright/gen/go/millwright/connection/v1"
@@ -57,5 +58,41 @@ func TestRecordEvents(t *testing.T) {
 	}
 	if d := byType["record.deleted"].GetData(); d == nil || len(d.GetFields()) != 0 {
 		t.Fatalf("record.deleted data = %v, want {}", d)
+	}
+}
+
+// TestAuthenticateAccountKey resolves an account key with and without a
+// connection: its own connection comes back with it, another account's or
+// an unknown one is refused as not the key's, and a wrong key is an invalid
+// token whatever connection it names.
+func TestAuthenticateAccountKey(t *testing.T) {
+	e := newLinkEnv(t)
+	mine, err := e.conns.CreateConnection(as(e.key), &connectionv1.CreateConnectionRequest{Connection: maximo(rightCredentials)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirs, err := e.conns.CreateConnection(as(e.otherKey), &connectionv1.CreateConnectionRequest{Connection: maximo(rightCredentials)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	authenticate := func(credential, connection string) (*connectionv1.AuthenticateResponse, error) {
+		return e.internal.Authenticate(context.Background(), &connectionv1.AuthenticateRequest{Credential: credential, Connection: connection})
+	}
+	got, err := authenticate(e.key, mine.GetConnection().GetId())
+	if err != nil || got.GetAccount() == "" || got.GetConnection().GetId() != mine.GetConnection().GetId() || got.GetConnection().GetStatus() != connectionv1.Connection_ACTIVE {
+		t.Fatalf("Authenticate(key, own connection) = %v, %v", got, err)
+	}
+	alone, err := authenticate(e.key, "")
+	if err != nil || alone.GetAccount() != got.GetAccount() || alone.GetConnection() != nil {
+		t.Fatalf("Authenticate(key) = %v, %v; want account %s and no connection", alone, err, got.GetAccount())
+	}
+	for _, c := range []string{theirs.GetConnection().GetId(), "conn_unknown"} {
+		_, err := authenticate(e.key, c)
+		wantReason(t, err, apierr.PermissionDenied, "", c)
+	}
+	wrong := "mw_sk_" + strings.Repeat("0", 40)
+	for _, c := range []string{mine.GetConnection().GetId(), ""} {
+		_, err := authenticate(wrong, c)
+		wantReason(t, err, apierr.InvalidToken, "", "invalid credential")
 	}
 }
