@@ -126,7 +126,17 @@ func (r *Relay) backoff(n int) time.Duration {
 // drain relays batches until the outbox is empty.
 func (r *Relay) drain(ctx context.Context) error {
 	for {
-		n, err := r.store.Relay(ctx, Batch, func(events []store.Event) error { return r.send(ctx, events) })
+		n, err := r.store.Relay(ctx, Batch, func(events []store.Event) error {
+			// A transaction's batch may hold more than Batch events.
+			for len(events) > 0 {
+				k := min(len(events), Batch)
+				if err := r.send(ctx, events[:k]); err != nil {
+					return err
+				}
+				events = events[k:]
+			}
+			return nil
+		})
 		if err != nil || n < Batch {
 			return err
 		}

@@ -3,11 +3,15 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/millwright-dev/millwright/services/platform/db"
+	"github.com/millwright-dev/millwright/services/platform/pbjson"
 )
 
 // The types of record events.
@@ -19,10 +23,11 @@ const (
 
 // Event is a record event waiting in the outbox: a change of a record, named
 // by the record and its content after the change.
+//
+// The outbox keeps them in batches (see migration 00005), in order: one
+// connection's events by the commits of their transactions, and a
+// transaction's events as it made them.
 type Event struct {
-	// Seq orders the outbox: one connection's events by the commits of
-	// their transactions, and a transaction's events as it made them.
-	Seq        int64
 	Type       string
 	Connection string
 	Collection string
@@ -105,29 +110,60 @@ func (t *Tx) enqueue(ctx context.Context) error {
 			}
 		}
 	}
-	const cols = 7
-	for start := 0; start < len(events); start += chunk {
-		batch := events[start:min(start+chunk, len(events))]
-		var b strings.Builder
-		b.WriteString(`INSERT INTO outbox (type, connection_id, collection, record_id, remote_id, update_time, hash) VALUES `)
-		args := values(&b, s.db.Dialect, len(batch), cols, make([]any, 0, len(batch)*cols), func(args []any, i int) []any {
-			e := &batch[i]
-			hash := e.Hash
-			if hash == nil {
-				hash = []byte{}
-			}
-			return append(args, e.Type, e.Connection, e.Collection, e.ID, e.RemoteID, db.Micros(e.UpdateTime), hash)
-		})
-		if err := s.execBatch(ctx, t.tx, len(batch), b.String(), args...); err != nil {
+	for len(events) > 0 {
+		n := 1
+		for n < min(len(events), chunk) && sameBatch(events[0], events[n]) {
+			n++
+		}
+		batch := events[:n]
+		events = events[n:]
+		first := batch[0]
+		args := []any{first.Type, first.Connection, first.Collection, db.Micros(first.UpdateTime), n, string(appendRecords(nil, batch))}
+		var err error
+		if st, ok := s.db.TxStmt(ctx, t.tx, insertBatch); ok {
+			_, err = st.ExecContext(ctx, args...)
+			st.Close()
+		} else {
+			_, err = t.tx.ExecContext(ctx, insertBatch, args...)
+		}
+		if err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// Relay passes the oldest events of the outbox, at most limit, in seq order,
-// to send, and deletes them once send returns nil; when it fails they stay
-// for the next call. It returns how many events it passed.
+const insertBatch = `INSERT INTO outbox (type, connection_id, collection, update_time, n, records) VALUES ($1, $2, $3, $4, $5, $6)`
+
+// sameBatch reports whether two events may share an outbox row.
+func sameBatch(a, b Event) bool {
+	return a.Type == b.Type && a.Connection == b.Connection && a.Collection == b.Collection && a.UpdateTime.Equal(b.UpdateTime)
+}
+
+// appendRecords appends an outbox row's records: a JSON array of [record
+// id, remote id, hash in hex] per event.
+func appendRecords(b []byte, events []Event) []byte {
+	b = append(b, '[')
+	for i, e := range events {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '[')
+		b = pbjson.AppendString(b, strings.ToValidUTF8(e.ID, "\uFFFD"))
+		b = append(b, ',')
+		b = pbjson.AppendString(b, strings.ToValidUTF8(e.RemoteID, "\uFFFD"))
+		b = append(b, ',', '"')
+		b = hex.AppendEncode(b, e.Hash)
+		b = append(b, '"', ']')
+	}
+	return append(b, ']')
+}
+
+// Relay passes the oldest events of the outbox to send, in order, and
+// deletes them once send returns nil; when it fails they stay for the next
+// call. It passes at least limit events when the outbox holds as many, and
+// at most limit, but for one transaction's batch of more than limit, which
+// it passes whole. It returns how many events it passed.
 //
 // On PostgreSQL, replicas relay one at a time: a call holds a lock until it
 // has deleted what it sent, and another replica's call waits for it, then
@@ -162,7 +198,7 @@ type execQuerier interface {
 }
 
 func relay(ctx context.Context, q execQuerier, d db.Dialect, limit int, send func([]Event) error) (int, error) {
-	events, err := pending(ctx, q, limit)
+	events, seqs, err := pending(ctx, q, limit)
 	if err != nil || len(events) == 0 {
 		return 0, err
 	}
@@ -170,16 +206,12 @@ func relay(ctx context.Context, q execQuerier, d db.Dialect, limit int, send fun
 		return 0, err
 	}
 	// On SQLite, whose one writer gives out seqs in the order of commits
-	// (and AUTOINCREMENT never one twice), the events read are every event
-	// up to the last one's seq.
-	del, arg := `DELETE FROM outbox WHERE seq <= $1`, any(events[len(events)-1].Seq)
+	// (and AUTOINCREMENT never one twice), the rows read are every row up
+	// to the last one's seq.
+	del, arg := `DELETE FROM outbox WHERE seq <= $1`, any(seqs[len(seqs)-1])
 	if d == db.Postgres {
 		// A smaller seq may be a transaction's that had not committed when
-		// the events were read.
-		seqs := make([]int64, len(events))
-		for i, e := range events {
-			seqs[i] = e.Seq
-		}
+		// the rows were read.
 		del, arg = `DELETE FROM outbox WHERE seq = ANY($1)`, seqs
 	}
 	if _, err := q.ExecContext(ctx, del, arg); err != nil {
@@ -188,23 +220,44 @@ func relay(ctx context.Context, q execQuerier, d db.Dialect, limit int, send fun
 	return len(events), nil
 }
 
-// pending reads the oldest events of the outbox.
-func pending(ctx context.Context, q querier, limit int) ([]Event, error) {
-	rs, err := q.QueryContext(ctx, `SELECT seq, type, connection_id, collection, record_id, remote_id, update_time, hash
-		FROM outbox ORDER BY seq LIMIT $1`, limit)
+// pendingQuery reads the oldest rows of the outbox that start before its
+// limit-th event ($1).
+const pendingQuery = `SELECT seq, type, connection_id, collection, update_time, records FROM (
+		SELECT seq, type, connection_id, collection, update_time, records, SUM(n) OVER (ORDER BY seq) - n AS before
+		FROM outbox ORDER BY seq LIMIT $1) AS o
+	WHERE before < $1 ORDER BY seq`
+
+// pending reads the oldest events of the outbox (see Relay) and the seqs
+// of their rows.
+func pending(ctx context.Context, q querier, limit int) ([]Event, []int64, error) {
+	rs, err := q.QueryContext(ctx, pendingQuery, limit)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer rs.Close()
 	var out []Event
+	var seqs []int64
 	for rs.Next() {
+		var seq, updated int64
 		var e Event
-		var updated int64
-		if err := rs.Scan(&e.Seq, &e.Type, &e.Connection, &e.Collection, &e.ID, &e.RemoteID, &updated, &e.Hash); err != nil {
-			return nil, err
+		var records string
+		if err := rs.Scan(&seq, &e.Type, &e.Connection, &e.Collection, &updated, &records); err != nil {
+			return nil, nil, err
 		}
 		e.UpdateTime = db.Time(updated)
-		out = append(out, e)
+		var recs [][3]string
+		if err := json.Unmarshal([]byte(records), &recs); err != nil {
+			return nil, nil, fmt.Errorf("store: outbox row %d: %w", seq, err)
+		}
+		for _, r := range recs {
+			hash, err := hex.DecodeString(r[2])
+			if err != nil {
+				return nil, nil, fmt.Errorf("store: outbox row %d: %w", seq, err)
+			}
+			e.ID, e.RemoteID, e.Hash = r[0], r[1], hash
+			out = append(out, e)
+		}
+		seqs = append(seqs, seq)
 	}
-	return out, rs.Err()
+	return out, seqs, rs.Err()
 }

@@ -5,10 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/millwright-dev/millwright/services/entity/internal/store"
@@ -118,11 +120,6 @@ func TestOutbox(t *testing.T) {
 		got := relayAll(t, s, 4)
 		if !slices.Equal(eventNames(got), want) {
 			t.Fatalf("relayed %v, want %v", eventNames(got), want)
-		}
-		for i := 1; i < len(got); i++ {
-			if got[i].Seq <= got[i-1].Seq {
-				t.Errorf("seqs not increasing: %d then %d", got[i-1].Seq, got[i].Seq)
-			}
 		}
 		updated, deleted := got[4], got[5]
 		wantHash := rec("a", "alpha 2").Hash
@@ -267,4 +264,96 @@ func TestOutboxReplicas(t *testing.T) {
 			t.Errorf("%s: sent %v, want each record once, in the order written", conn, got)
 		}
 	}
+}
+
+// A transaction's events of one kind share an outbox row: Relay passes such
+// a batch whole even when it holds more than the limit, and otherwise stops
+// at the limit.
+func TestOutboxBatches(t *testing.T) {
+	dbtest.Each(t, store.Migrations, func(t *testing.T, d *db.DB) {
+		s := store.New(d)
+		upsert(t, s, t0, rec("a", "1"), rec("b", "1"), rec("c", "1"), rec("d", "1"), rec("e", "1"))
+		upsert(t, s, t1, rec("f", "1"))
+		upsert(t, s, t2, rec("g", "1"))
+		upsert(t, s, t3, rec("a", "2"), rec("h", "1"))
+		var calls [][]string
+		for {
+			n, err := s.Relay(ctx, 2, func(events []store.Event) error {
+				calls = append(calls, eventNames(events))
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 {
+				break
+			}
+		}
+		want := [][]string{
+			{"record.created a", "record.created b", "record.created c", "record.created d", "record.created e"},
+			{"record.created f", "record.created g"},
+			{"record.created h", "record.updated a"},
+		}
+		if !slices.EqualFunc(calls, want, slices.Equal) {
+			t.Fatalf("Relay calls passed %v, want %v", calls, want)
+		}
+	})
+}
+
+// Events waiting in the outbox of migration 00004, an event a row, are
+// relayed after migration 00005 as they were, in order.
+func TestOutboxMigration(t *testing.T) {
+	for _, engine := range []db.Dialect{db.SQLite, db.Postgres} {
+		t.Run(string(engine), func(t *testing.T) {
+			before := upTo(t, engine, 4)
+			var d *db.DB
+			if engine == db.SQLite {
+				d = dbtest.SQLite(t, before)
+			} else {
+				d = dbtest.Postgres(t, before)
+			}
+			insert := `INSERT INTO outbox (type, connection_id, collection, record_id, remote_id, update_time, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)`
+			for i, r := range []store.Row{rec("a", "1"), rec(`b "quoted"`, "1"), recOf("conn_b", "assets", "c", "1")} {
+				typ := []string{store.RecordCreated, store.RecordUpdated, store.RecordDeleted}[i]
+				if _, err := d.ExecContext(ctx, insert, typ, r.Connection, r.Collection, r.ID, r.RemoteID, db.Micros(t0)+int64(i), r.Hash); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := d.Migrate(ctx, store.Migrations); err != nil {
+				t.Fatal(err)
+			}
+			got := relayAll(t, store.New(d), 10)
+			if want := []string{"record.created a", `record.updated b "quoted"`, "record.deleted c"}; !slices.Equal(eventNames(got), want) {
+				t.Fatalf("relayed %v, want %v", eventNames(got), want)
+			}
+			last := got[2]
+			if last.Connection != "conn_b" || last.Collection != "assets" || last.ID != "id_conn_b_assets_c" ||
+				!last.UpdateTime.Equal(db.Time(db.Micros(t0)+2)) || !bytes.Equal(last.Hash, recOf("conn_b", "assets", "c", "1").Hash) {
+				t.Errorf("migrated event = %+v", last)
+			}
+		})
+	}
+}
+
+// upTo is the store's migrations of engine up to version n.
+func upTo(t *testing.T, engine db.Dialect, n int) fstest.MapFS {
+	t.Helper()
+	dir := "migrations/" + string(engine)
+	files, err := fs.ReadDir(store.Migrations, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := fstest.MapFS{}
+	for _, f := range files {
+		var v int
+		if _, err := fmt.Sscanf(f.Name(), "%05d_", &v); err != nil || v > n {
+			continue
+		}
+		b, err := fs.ReadFile(store.Migrations, dir+"/"+f.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[dir+"/"+f.Name()] = &fstest.MapFile{Data: b}
+	}
+	return out
 }
