@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/protobuf/types/known/structpb"
+
 	connectionv1 "github.com/millwright-dev/millwright/gen/go/millwright/connection/v1"
 	"github.com/millwright-dev/millwright/services/platform/apierr"
 )
@@ -26,8 +28,10 @@ func TestRecordEvents(t *testing.T) {
 	}
 	wo := &connectionv1.NewEvent{Type: "record.created", Connection: conn, DataJson: []byte(`{"collection":"workOrders","id":"wo_1","remote_id":"1000 \"A\""}`), DedupeKey: "k1"}
 	bare := &connectionv1.NewEvent{Type: "record.deleted", Connection: conn, DedupeKey: "k2"}
-	if n, err := record(wo, bare); err != nil || n != 2 {
-		t.Fatalf("RecordEvents = %d, %v; want 2 recorded", n, err)
+	// As the previous release sends it (during a rolling upgrade).
+	old := &connectionv1.NewEvent{Type: "record.updated", Connection: conn, Data: &structpb.Struct{Fields: map[string]*structpb.Value{"id": structpb.NewStringValue("wo_2")}}, DedupeKey: "k5"}
+	if n, err := record(wo, bare, old); err != nil || n != 3 {
+		t.Fatalf("RecordEvents = %d, %v; want 3 recorded", n, err)
 	}
 	if n, err := record(wo); err != nil || n != 0 {
 		t.Fatalf("RecordEvents of a recorded dedupe key = %d, %v; want 0 recorded", n, err)
@@ -48,10 +52,16 @@ func TestRecordEvents(t *testing.T) {
 			got = append(got, ev)
 		}
 	}
-	if len(got) != 2 {
-		t.Fatalf("events = %v, want record.created and record.deleted", got)
+	if len(got) != 3 {
+		t.Fatalf("events = %v, want record.created, record.deleted and record.updated", got)
 	}
-	byType := map[string]*connectionv1.Event{got[0].GetType(): got[0], got[1].GetType(): got[1]}
+	byType := map[string]*connectionv1.Event{}
+	for _, ev := range got {
+		byType[ev.GetType()] = ev
+	}
+	if data := byType["record.updated"].GetData().AsMap(); data["id"] != "wo_2" {
+		t.Fatalf("record.updated data (sent as a Struct) = %v", data)
+	}
 	data := byType["record.created"].GetData().AsMap()
 	if data["collection"] != "workOrders" || data["id"] != "wo_1" || data["remote_id"] != `1000 "A"` {
 		t.Fatalf("record.created data = %v", data)

@@ -12,6 +12,7 @@ import (
 	"github.com/millwright-dev/millwright/services/platform/apierr"
 	"github.com/millwright-dev/millwright/services/platform/db"
 	"github.com/millwright-dev/millwright/services/platform/ids"
+	"github.com/millwright-dev/millwright/services/platform/pbjson"
 )
 
 // Internal is the connection service's internal API, for the other services.
@@ -61,11 +62,18 @@ func (s Internal) RecordEvents(ctx context.Context, req *connectionv1.RecordEven
 			accounts[e.GetConnection()] = account
 		}
 		data := "{}"
-		if raw := e.GetDataJson(); len(raw) > 0 {
+		switch raw := e.GetDataJson(); {
+		case len(raw) > 0:
 			if !isJSONObject(raw) {
 				return nil, apierr.InvalidFields(apierr.FieldViolation{Field: fmt.Sprintf("events[%d].data_json", i), Description: "must be one JSON object"})
 			}
 			data = string(raw)
+		case e.GetData() != nil:
+			b, err := pbjson.Marshal(e.GetData())
+			if err != nil {
+				return nil, err
+			}
+			data = string(b)
 		}
 		events = append(events, store.Event{ID: ids.New("evt"), AccountID: account, ConnectionID: e.GetConnection(), Type: e.GetType(), Data: data, DedupeKey: e.GetDedupeKey(), CreateTime: now})
 	}

@@ -10,6 +10,7 @@ import (
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	structpb "google.golang.org/protobuf/types/known/structpb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -330,6 +331,12 @@ type NewEvent struct {
 	// bytes, not a Struct, so that the relay of a sync's record events builds
 	// and encodes no tree of values per event.
 	DataJson []byte `protobuf:"bytes,5,opt,name=data_json,json=dataJson,proto3" json:"data_json,omitempty"`
+	// The event's data as the previous release sent it: read only when
+	// data_json is empty, so that services not yet upgraded keep their
+	// events' data during a rolling upgrade.
+	//
+	// Deprecated: Marked as deprecated in millwright/connection/v1/connection_internal_service.proto.
+	Data *structpb.Struct `protobuf:"bytes,3,opt,name=data,proto3" json:"data,omitempty"`
 	// A key unique to this event: recording the same key twice records once.
 	DedupeKey     string `protobuf:"bytes,4,opt,name=dedupe_key,json=dedupeKey,proto3" json:"dedupe_key,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -383,6 +390,14 @@ func (x *NewEvent) GetConnection() string {
 func (x *NewEvent) GetDataJson() []byte {
 	if x != nil {
 		return x.DataJson
+	}
+	return nil
+}
+
+// Deprecated: Marked as deprecated in millwright/connection/v1/connection_internal_service.proto.
+func (x *NewEvent) GetData() *structpb.Struct {
+	if x != nil {
+		return x.Data
 	}
 	return nil
 }
@@ -618,7 +633,7 @@ var File_millwright_connection_v1_connection_internal_service_proto protoreflect
 
 const file_millwright_connection_v1_connection_internal_service_proto_rawDesc = "" +
 	"\n" +
-	":millwright/connection/v1/connection_internal_service.proto\x12\x18millwright.connection.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a)millwright/connection/v1/connection.proto\"Z\n" +
+	":millwright/connection/v1/connection_internal_service.proto\x12\x18millwright.connection.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a)millwright/connection/v1/connection.proto\"Z\n" +
 	"\x13AuthenticateRequest\x12#\n" +
 	"\n" +
 	"credential\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
@@ -645,15 +660,16 @@ const file_millwright_connection_v1_connection_internal_service_proto_rawDesc = 
 	"\vcredentials\x18\x03 \x03(\v2G.millwright.connection.v1.GetConnectionSecretsResponse.CredentialsEntryR\vcredentials\x1a>\n" +
 	"\x10CredentialsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x90\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xb5\x01\n" +
 	"\bNewEvent\x12\x17\n" +
 	"\x04type\x18\x01 \x01(\tB\x03\xe0A\x02R\x04type\x12#\n" +
 	"\n" +
 	"connection\x18\x02 \x01(\tB\x03\xe0A\x02R\n" +
 	"connection\x12\x1b\n" +
-	"\tdata_json\x18\x05 \x01(\fR\bdataJson\x12\x1d\n" +
+	"\tdata_json\x18\x05 \x01(\fR\bdataJson\x12/\n" +
+	"\x04data\x18\x03 \x01(\v2\x17.google.protobuf.StructB\x02\x18\x01R\x04data\x12\x1d\n" +
 	"\n" +
-	"dedupe_key\x18\x04 \x01(\tR\tdedupeKeyJ\x04\b\x03\x10\x04R\x04data\"p\n" +
+	"dedupe_key\x18\x04 \x01(\tR\tdedupeKey\"p\n" +
 	"\x13RecordEventsRequest\x12:\n" +
 	"\x06events\x18\x01 \x03(\v2\".millwright.connection.v1.NewEventR\x06events\x12\x1d\n" +
 	"\n" +
@@ -707,28 +723,30 @@ var file_millwright_connection_v1_connection_internal_service_proto_goTypes = []
 	(*ReportConnectivityResponse)(nil),     // 9: millwright.connection.v1.ReportConnectivityResponse
 	nil,                                    // 10: millwright.connection.v1.GetConnectionSecretsResponse.CredentialsEntry
 	(*Connection)(nil),                     // 11: millwright.connection.v1.Connection
-	(Connection_Status)(0),                 // 12: millwright.connection.v1.Connection.Status
+	(*structpb.Struct)(nil),                // 12: google.protobuf.Struct
+	(Connection_Status)(0),                 // 13: millwright.connection.v1.Connection.Status
 }
 var file_millwright_connection_v1_connection_internal_service_proto_depIdxs = []int32{
 	11, // 0: millwright.connection.v1.AuthenticateResponse.connection:type_name -> millwright.connection.v1.Connection
 	11, // 1: millwright.connection.v1.GetConnectionSecretsResponse.connection:type_name -> millwright.connection.v1.Connection
 	10, // 2: millwright.connection.v1.GetConnectionSecretsResponse.credentials:type_name -> millwright.connection.v1.GetConnectionSecretsResponse.CredentialsEntry
-	5,  // 3: millwright.connection.v1.RecordEventsRequest.events:type_name -> millwright.connection.v1.NewEvent
-	0,  // 4: millwright.connection.v1.ReportConnectivityRequest.outcome:type_name -> millwright.connection.v1.ReportConnectivityRequest.Outcome
-	12, // 5: millwright.connection.v1.ReportConnectivityResponse.status:type_name -> millwright.connection.v1.Connection.Status
-	1,  // 6: millwright.connection.v1.ConnectionInternalService.Authenticate:input_type -> millwright.connection.v1.AuthenticateRequest
-	3,  // 7: millwright.connection.v1.ConnectionInternalService.GetConnectionSecrets:input_type -> millwright.connection.v1.GetConnectionSecretsRequest
-	6,  // 8: millwright.connection.v1.ConnectionInternalService.RecordEvents:input_type -> millwright.connection.v1.RecordEventsRequest
-	8,  // 9: millwright.connection.v1.ConnectionInternalService.ReportConnectivity:input_type -> millwright.connection.v1.ReportConnectivityRequest
-	2,  // 10: millwright.connection.v1.ConnectionInternalService.Authenticate:output_type -> millwright.connection.v1.AuthenticateResponse
-	4,  // 11: millwright.connection.v1.ConnectionInternalService.GetConnectionSecrets:output_type -> millwright.connection.v1.GetConnectionSecretsResponse
-	7,  // 12: millwright.connection.v1.ConnectionInternalService.RecordEvents:output_type -> millwright.connection.v1.RecordEventsResponse
-	9,  // 13: millwright.connection.v1.ConnectionInternalService.ReportConnectivity:output_type -> millwright.connection.v1.ReportConnectivityResponse
-	10, // [10:14] is the sub-list for method output_type
-	6,  // [6:10] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	12, // 3: millwright.connection.v1.NewEvent.data:type_name -> google.protobuf.Struct
+	5,  // 4: millwright.connection.v1.RecordEventsRequest.events:type_name -> millwright.connection.v1.NewEvent
+	0,  // 5: millwright.connection.v1.ReportConnectivityRequest.outcome:type_name -> millwright.connection.v1.ReportConnectivityRequest.Outcome
+	13, // 6: millwright.connection.v1.ReportConnectivityResponse.status:type_name -> millwright.connection.v1.Connection.Status
+	1,  // 7: millwright.connection.v1.ConnectionInternalService.Authenticate:input_type -> millwright.connection.v1.AuthenticateRequest
+	3,  // 8: millwright.connection.v1.ConnectionInternalService.GetConnectionSecrets:input_type -> millwright.connection.v1.GetConnectionSecretsRequest
+	6,  // 9: millwright.connection.v1.ConnectionInternalService.RecordEvents:input_type -> millwright.connection.v1.RecordEventsRequest
+	8,  // 10: millwright.connection.v1.ConnectionInternalService.ReportConnectivity:input_type -> millwright.connection.v1.ReportConnectivityRequest
+	2,  // 11: millwright.connection.v1.ConnectionInternalService.Authenticate:output_type -> millwright.connection.v1.AuthenticateResponse
+	4,  // 12: millwright.connection.v1.ConnectionInternalService.GetConnectionSecrets:output_type -> millwright.connection.v1.GetConnectionSecretsResponse
+	7,  // 13: millwright.connection.v1.ConnectionInternalService.RecordEvents:output_type -> millwright.connection.v1.RecordEventsResponse
+	9,  // 14: millwright.connection.v1.ConnectionInternalService.ReportConnectivity:output_type -> millwright.connection.v1.ReportConnectivityResponse
+	11, // [11:15] is the sub-list for method output_type
+	7,  // [7:11] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_millwright_connection_v1_connection_internal_service_proto_init() }
