@@ -1,8 +1,10 @@
 package pbjson
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
@@ -39,5 +41,24 @@ func TestPlannedTypes(t *testing.T) {
 	}
 	if planFor((&anypb.Any{}).ProtoReflect().Descriptor()).ok {
 		t.Error("Any is planned; protojson must encode it (it needs the type registry)")
+	}
+}
+
+// TestAppendTimestamp holds appendTimestamp's dates to package time's, at
+// the ends of the range, around leap days and at random.
+func TestAppendTimestamp(t *testing.T) {
+	secs := []int64{minTimestamp, maxTimestamp, 0, -1, 951782400, 951868800, 4107456000, 4107542400, -62104060800, 1709164800 + 86399}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 100000 {
+		secs = append(secs, minTimestamp+r.Int64N(maxTimestamp-minTimestamp+1))
+	}
+	for _, s := range secs {
+		for _, nanos := range []int64{0, 1, 500000000, 999999999} {
+			got, err := appendTimestamp(nil, s, nanos)
+			want := time.Unix(s, nanos).UTC().Format(`"2006-01-02T15:04:05`)
+			if err != nil || !strings.HasPrefix(string(got), want) || !strings.HasSuffix(string(got), `Z"`) {
+				t.Fatalf("appendTimestamp(%d, %d) = %s, %v; want %s...Z", s, nanos, got, err, want)
+			}
+		}
 	}
 }

@@ -20,7 +20,6 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"time"
 	"unicode/utf8"
 
 	"google.golang.org/protobuf/encoding/protojson"
@@ -453,23 +452,45 @@ func appendTimestamp(b []byte, secs, nanos int64) ([]byte, error) {
 	if secs < minTimestamp || secs > maxTimestamp || nanos < 0 || nanos >= 1e9 {
 		return b, errFallback
 	}
-	t := time.Unix(secs, nanos).UTC()
-	year, month, day := t.Date()
-	hour, minute, second := t.Clock()
+	// The civil date of the day (proleptic Gregorian; secs is within years
+	// 1 to 9999, so every division below is of non-negative numbers).
+	days, rem := (secs-minTimestamp)/86400, (secs-minTimestamp)%86400
+	year, month, day := civil(days)
 	b = append(b, '"')
-	b = appendDigits(b, year, 4)
-	b = append(b, '-')
-	b = appendDigits(b, int(month), 2)
-	b = append(b, '-')
-	b = appendDigits(b, day, 2)
-	b = append(b, 'T')
-	b = appendDigits(b, hour, 2)
-	b = append(b, ':')
-	b = appendDigits(b, minute, 2)
-	b = append(b, ':')
-	b = appendDigits(b, second, 2)
+	b = append(b, twoDigits[2*(year/100):2*(year/100)+2]...)
+	b = append(b, twoDigits[2*(year%100):2*(year%100)+2]...)
+	b = append(b, '-', twoDigits[2*month], twoDigits[2*month+1], '-', twoDigits[2*day], twoDigits[2*day+1], 'T')
+	hour, minute, second := rem/3600, rem%3600/60, rem%60
+	b = append(b, twoDigits[2*hour], twoDigits[2*hour+1], ':', twoDigits[2*minute], twoDigits[2*minute+1], ':', twoDigits[2*second], twoDigits[2*second+1])
 	b = appendNanos(b, nanos)
 	return append(b, 'Z', '"'), nil
+}
+
+// twoDigits holds 00 to 99.
+const twoDigits = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+
+// civil returns the date of the day days after 0001-01-01 (0 <= days <
+// 3,652,059): the inverse of days-from-civil in Howard Hinnant's
+// "chrono-Compatible Low-Level Date Algorithms", on eras of 400 years that
+// start on 0001-01-01 rather than 0000-03-01.
+func civil(days int64) (year, month, day int64) {
+	// Days since 0000-03-01, which starts the era the algorithm counts in.
+	z := days + 306
+	era := z / 146097
+	doe := z - era*146097                                  // day of the era
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365 // year of the era
+	doy := doe - (365*yoe + yoe/4 - yoe/100)               // day of the year, from March 1
+	mp := (5*doy + 2) / 153                                // month, from March = 0
+	day = doy - (153*mp+2)/5 + 1
+	month = mp + 3
+	if month > 12 {
+		month -= 12
+	}
+	year = yoe + era*400
+	if month <= 2 {
+		year++
+	}
+	return year, month, day
 }
 
 // appendDigits appends a non-negative n, zero-padded to width digits.
