@@ -161,9 +161,10 @@ func appendRecords(b []byte, events []Event) []byte {
 
 // Relay passes the oldest events of the outbox to send, in order, and
 // deletes them once send returns nil; when it fails they stay for the next
-// call. It passes at least limit events when the outbox holds as many, and
-// at most limit, but for one transaction's batch of more than limit, which
-// it passes whole. It returns how many events it passed.
+// call. It passes whole batches, the oldest ones that start before the
+// limit-th event: at least limit events when the outbox holds as many, and
+// fewer than limit plus one batch (at most 1,000 events). It returns how
+// many events it passed.
 //
 // On PostgreSQL, replicas relay one at a time: a call holds a lock until it
 // has deleted what it sent, and another replica's call waits for it, then

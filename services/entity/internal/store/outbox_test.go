@@ -266,15 +266,16 @@ func TestOutboxReplicas(t *testing.T) {
 	}
 }
 
-// A transaction's events of one kind share an outbox row: Relay passes such
-// a batch whole even when it holds more than the limit, and otherwise stops
-// at the limit.
+// A transaction's events of one kind share an outbox row, a batch: Relay
+// passes whole batches, those that start before its limit-th event, so a
+// batch larger than the limit goes whole, and so does one that straddles
+// the limit.
 func TestOutboxBatches(t *testing.T) {
 	dbtest.Each(t, store.Migrations, func(t *testing.T, d *db.DB) {
 		s := store.New(d)
 		upsert(t, s, t0, rec("a", "1"), rec("b", "1"), rec("c", "1"), rec("d", "1"), rec("e", "1"))
 		upsert(t, s, t1, rec("f", "1"))
-		upsert(t, s, t2, rec("g", "1"))
+		upsert(t, s, t2, rec("g", "1"), rec("g2", "1"))
 		upsert(t, s, t3, rec("a", "2"), rec("h", "1"))
 		var calls [][]string
 		for {
@@ -291,7 +292,7 @@ func TestOutboxBatches(t *testing.T) {
 		}
 		want := [][]string{
 			{"record.created a", "record.created b", "record.created c", "record.created d", "record.created e"},
-			{"record.created f", "record.created g"},
+			{"record.created f", "record.created g", "record.created g2"},
 			{"record.created h", "record.updated a"},
 		}
 		if !slices.EqualFunc(calls, want, slices.Equal) {
