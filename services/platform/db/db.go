@@ -163,7 +163,7 @@ func (d *DB) QueryRowPrepared(ctx context.Context, query string, args ...any) *s
 // parses a statement's SQL anew on every call otherwise. The statements
 // close with the database. Beyond maxStmts queries it returns an error, and
 // the caller runs the query unprepared. On SQLite they are the readers';
-// writes use TxStmt and ExecPrepared.
+// writes use ExecTx, QueryTx and ExecPrepared.
 func (d *DB) Stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	return d.stmts.get(ctx, d.DB, query)
 }
@@ -188,6 +188,25 @@ func (d *DB) TxStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, b
 		}()
 	}
 	return nil, false
+}
+
+// ExecTx runs a write in tx, a write transaction, through query's statement
+// prepared once (TxStmt) when there is one, unprepared otherwise. Each
+// query's text is prepared and kept: use it for queries that repeat.
+func (d *DB) ExecTx(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	if st, ok := d.TxStmt(ctx, tx, query); ok {
+		return st.ExecContext(ctx, args...) // a statement of tx closes with it
+	}
+	return tx.ExecContext(ctx, query, args...)
+}
+
+// QueryTx is ExecTx for a query that returns rows (INSERT ... RETURNING, a
+// read in a write transaction).
+func (d *DB) QueryTx(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
+	if st, ok := d.TxStmt(ctx, tx, query); ok {
+		return st.QueryContext(ctx, args...)
+	}
+	return tx.QueryContext(ctx, query, args...)
 }
 
 // ExecPrepared runs a write outside a transaction through a statement

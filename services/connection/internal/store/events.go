@@ -31,9 +31,9 @@ type execer interface {
 // insertEvents appends events, a hundred rows per statement; one whose
 // dedupe key is already recorded is skipped. The conflict names the dedupe
 // index alone: with no target, PostgreSQL checks every unique index of the
-// table before each row (BenchmarkAppendEvents: about a sixth slower). Each recorded event is queued,
-// in the same transaction, for every webhook endpoint that wants it (the
-// outbox). It returns how many were recorded.
+// table before each row (BenchmarkAppendEvents: about a sixth slower).
+// Each recorded event is queued, in the same transaction, for every webhook
+// endpoint that wants it (the outbox). It returns how many were recorded.
 func (s *Store) insertEvents(ctx context.Context, x execer, events []Event) (int, error) {
 	n := 0
 	hooks := map[string]bool{} // account -> has an enabled webhook endpoint
@@ -81,11 +81,14 @@ func (s *Store) insertEvents(ctx context.Context, x execer, events []Event) (int
 
 // recorded runs an insert of insertEvents and returns the ids it recorded.
 func (s *Store) recorded(ctx context.Context, x execer, n int, query string, args []any) (map[string]bool, error) {
+	// A full batch in a transaction runs through its statement prepared
+	// once (db.QueryTx): every large append repeats it, and SQLite's parse
+	// of its 700 parameters would otherwise cost about a sixth of the
+	// append.
 	var rows *sql.Rows
 	var err error
-	if st, ok := s.batchStmt(ctx, x, n, query); ok {
-		defer st.Close()
-		rows, err = st.QueryContext(ctx, args...)
+	if tx, ok := x.(*sql.Tx); ok && n == 100 {
+		rows, err = s.db.QueryTx(ctx, tx, query, args...)
 	} else {
 		rows, err = x.QueryContext(ctx, query, args...)
 	}
@@ -102,18 +105,6 @@ func (s *Store) recorded(ctx context.Context, x execer, n int, query string, arg
 		recorded[id] = true
 	}
 	return recorded, rows.Err()
-}
-
-// batchStmt returns the statement of a full batch of insertEvents prepared
-// once (db.TxStmt, SQLite) when x is a transaction: every large append
-// repeats it, and SQLite's parse of its 700 parameters would otherwise cost
-// about a sixth of the append.
-func (s *Store) batchStmt(ctx context.Context, x execer, n int, query string) (*sql.Stmt, bool) {
-	tx, ok := x.(*sql.Tx)
-	if !ok || n != 100 {
-		return nil, false
-	}
-	return s.db.TxStmt(ctx, tx, query)
 }
 
 // AppendEvents records events in one transaction and returns how many were

@@ -119,14 +119,7 @@ func (t *Tx) enqueue(ctx context.Context) error {
 		events = events[n:]
 		first := batch[0]
 		args := []any{first.Type, first.Connection, first.Collection, db.Micros(first.UpdateTime), n, string(appendRecords(nil, batch))}
-		var err error
-		if st, ok := s.db.TxStmt(ctx, t.tx, insertBatch); ok {
-			_, err = st.ExecContext(ctx, args...)
-			st.Close()
-		} else {
-			_, err = t.tx.ExecContext(ctx, insertBatch, args...)
-		}
-		if err != nil {
+		if _, err := s.db.ExecTx(ctx, t.tx, insertBatch, args...); err != nil {
 			return err
 		}
 	}

@@ -322,9 +322,8 @@ func (s *Store) lookup(ctx context.Context, tx *sql.Tx, connection, collection s
 	cond, args := s.in("id", ids, args)
 	var rs *sql.Rows
 	var err error
-	if st, ok := s.batchStmt(ctx, tx, len(ids), query+cond); ok {
-		defer st.Close()
-		rs, err = st.QueryContext(ctx, args...)
+	if len(ids) == chunk { // prepared once: see execBatch
+		rs, err = s.db.QueryTx(ctx, tx, query+cond, args...)
 	} else {
 		rs, err = tx.QueryContext(ctx, query+cond, args...)
 	}
@@ -479,24 +478,15 @@ func (s *Store) update(ctx context.Context, tx *sql.Tx, rows []Row) error {
 	return s.execBatch(ctx, tx, len(rows), b.String(), args...)
 }
 
-// batchStmt returns, for a batch statement of n rows, the statement
-// prepared once (db.TxStmt, SQLite) when n is a full chunk: every large
-// batch repeats it, and SQLite's parse of its thousands of parameters would
-// otherwise cost about 4% of the batch. Other sizes run the query on tx:
-// false.
-func (s *Store) batchStmt(ctx context.Context, tx *sql.Tx, n int, query string) (*sql.Stmt, bool) {
-	if n != chunk {
-		return nil, false
-	}
-	return s.db.TxStmt(ctx, tx, query)
-}
-
-// execBatch runs a statement of n rows in tx (see batchStmt).
+// execBatch runs a batch statement of n rows in tx, through the statement
+// prepared once (db.ExecTx) when n is a full chunk: every large batch
+// repeats it, and SQLite's parse of its thousands of parameters would
+// otherwise cost about 4% of the batch. Other sizes run unprepared, so that
+// each size does not keep a statement of its own.
 func (s *Store) execBatch(ctx context.Context, tx *sql.Tx, n int, query string, args ...any) error {
 	var err error
-	if st, ok := s.batchStmt(ctx, tx, n, query); ok {
-		defer st.Close()
-		_, err = st.ExecContext(ctx, args...)
+	if n == chunk {
+		_, err = s.db.ExecTx(ctx, tx, query, args...)
 	} else {
 		_, err = tx.ExecContext(ctx, query, args...)
 	}
