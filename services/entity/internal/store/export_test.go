@@ -12,8 +12,6 @@ import (
 // What the tests and benchmarks need to check query plans.
 func ListQuery(s *Store, q Query) (string, []any, error) { return s.listQuery(q) }
 
-const LiveRemoteIDsQuery = liveRemoteIDsQuery
-
 // Explain returns the plan of a read as List runs it (on PostgreSQL, with
 // its planner settings), executed and timed when analyze is set.
 func Explain(ctx context.Context, s *Store, analyze bool, query string, args ...any) (string, error) {

@@ -563,33 +563,6 @@ func (t *Tx) Tombstone(ctx context.Context, connection, collection string, ids [
 	return out, nil
 }
 
-const liveRemoteIDsQuery = `SELECT id, remote_id FROM records
-	WHERE connection_id = $1 AND collection = $2 AND id > $3 AND delete_time = 0 ORDER BY id LIMIT $4`
-
-// LiveRemoteIDs returns the ids and remote ids of a collection's live
-// records, in id order, at most limit of them after afterID ("" for the
-// first page): a stream, page by page, for reconciling deletions.
-func (s *Store) LiveRemoteIDs(ctx context.Context, connection, collection, afterID string, limit int) (ids []string, remoteIDs []string, err error) {
-	if limit <= 0 {
-		return nil, nil, errors.New("store: limit must be positive")
-	}
-	err = s.read(ctx, liveRemoteIDsQuery, []any{connection, collection, afterID, limit}, func(rs rows) error {
-		for rs.Next() {
-			var id, remote string
-			if err := rs.Scan(&id, &remote); err != nil {
-				return err
-			}
-			ids = append(ids, id)
-			remoteIDs = append(remoteIDs, remote)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	return ids, remoteIDs, nil
-}
-
 // Count returns the number of live records of a collection. It counts them,
 // so it costs in proportion to the collection's size.
 func (s *Store) Count(ctx context.Context, connection, collection string) (int64, error) {

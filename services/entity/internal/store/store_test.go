@@ -640,55 +640,6 @@ func TestCount(t *testing.T) {
 	})
 }
 
-func TestLiveRemoteIDs(t *testing.T) {
-	dbtest.Each(t, store.Migrations, func(t *testing.T, d *db.DB) {
-		s := store.New(d)
-		var rows []store.Row
-		for i := range 25 {
-			rows = append(rows, rec(fmt.Sprintf("r%02d", (i*7)%25), "v"))
-		}
-		upsert(t, s, t0, rows...)
-		upsert(t, s, t0, recOf("conn_a", "assets", "r99", "x"), recOf("conn_b", "workOrders", "r98", "y"))
-		if _, err := s.Tombstone(ctx, "conn_a", "workOrders", []string{id("r03"), id("r17")}, t1); err != nil {
-			t.Fatal(err)
-		}
-		var want []string
-		for i := range 25 {
-			if i != 3 && i != 17 {
-				want = append(want, fmt.Sprintf("r%02d", i))
-			}
-		}
-		var got []string
-		after, pages := "", 0
-		for {
-			ids, remotes, err := s.LiveRemoteIDs(ctx, "conn_a", "workOrders", after, 10)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(ids) != len(remotes) {
-				t.Fatalf("%d ids, %d remote ids", len(ids), len(remotes))
-			}
-			for i := range ids {
-				if ids[i] != id(remotes[i]) {
-					t.Fatalf("id %s with remote id %s", ids[i], remotes[i])
-				}
-			}
-			if !slices.IsSorted(ids) || (after != "" && len(ids) > 0 && ids[0] <= after) {
-				t.Fatalf("page after %q not in id order: %v", after, ids)
-			}
-			got = append(got, remotes...)
-			if len(ids) == 0 {
-				break
-			}
-			after = ids[len(ids)-1]
-			pages++
-		}
-		if pages != 3 || !slices.Equal(got, want) {
-			t.Errorf("LiveRemoteIDs in %d pages: %v, want %v in 3", pages, got, want)
-		}
-	})
-}
-
 func TestDeleteConnection(t *testing.T) {
 	dbtest.Each(t, store.Migrations, func(t *testing.T, d *db.DB) {
 		s := store.New(d)
@@ -810,7 +761,7 @@ func TestIdempotency(t *testing.T) {
 	})
 }
 
-// TestListPlans checks that every list order, and LiveRemoteIDs, is served
+// TestListPlans checks that every list order is served
 // by an index range scan with no sort: what makes page 10,000 cost what
 // page 1 costs. It asks after ANALYZE, for a connection the statistics have
 // seen and for one they have not (which PostgreSQL thinks holds a row or
@@ -867,21 +818,6 @@ func TestListPlans(t *testing.T) {
 						t.Errorf("%s, order_by %q, after %v, filter %q: plan does not range-scan %s without sorting:\n%s", conn, orderBy, q.After, q.Filter, index, plan)
 					}
 				}
-			}
-			// After an id early in id order: the rest is most of the table.
-			plan, err := store.Explain(ctx, s, false, store.LiveRemoteIDsQuery, conn, "workOrders", id("1"), 100)
-			if err != nil {
-				t.Fatal(err)
-			}
-			// In id order: SQLite's primary key, PostgreSQL's records_ids,
-			// or its primary key when the connection's collection is most of
-			// the table.
-			index := map[db.Dialect]string{db.SQLite: "sqlite_autoindex_records_1", db.Postgres: "records_ids"}[d.Dialect]
-			if d.Dialect == db.Postgres && conn == "conn_a" && strings.Contains(plan, "records_pkey") {
-				index = "records_pkey"
-			}
-			if !strings.Contains(plan, index) || strings.Contains(plan, "TEMP B-TREE") || strings.Contains(plan, "Sort") {
-				t.Errorf("%s, LiveRemoteIDs: plan does not range-scan %s without sorting:\n%s", conn, index, plan)
 			}
 		}
 	})
