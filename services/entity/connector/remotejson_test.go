@@ -124,6 +124,141 @@ func TestSplit(t *testing.T) {
 	}
 }
 
+func TestDecodeRemotePage(t *testing.T) {
+	page := []byte(` {"member": [ {"a":1,"href":"h","s":"x\u00e9"} , {"b":[2,{"href":"i","c":"\u0041"}]} ], "responseInfo":{"nextPage":{"href":"n"}}, "total" : 2 } `)
+	records, other, err := connector.DecodeRemotePage(page, "member", "href")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(records) != 2 || string(records[0].JSON) != `{"a":1,"s":"x\u00e9"}` || string(records[1].JSON) != `{"b":[2,{"c":"\u0041"}]}` {
+		t.Fatalf("records = %q", records)
+	}
+	wantFields := []map[string]any{
+		{"a": json.Number("1"), "href": "h", "s": "xé"},
+		{"b": []any{json.Number("2"), map[string]any{"href": "i", "c": "A"}}},
+	}
+	for i, r := range records {
+		if !reflect.DeepEqual(r.Fields, wantFields[i]) {
+			t.Errorf("record %d fields = %#v, want %#v", i, r.Fields, wantFields[i])
+		}
+	}
+	if len(other) != 2 || string(other["responseInfo"]) != `{"nextPage":{"href":"n"}}` || string(other["total"]) != "2" {
+		t.Errorf("other members = %q", other)
+	}
+	// Appending to a record's JSON leaves the next record as it was.
+	_ = append(records[0].JSON, "xxxx"...)
+	if string(records[1].JSON) != `{"b":[2,{"c":"\u0041"}]}` {
+		t.Errorf("record 1 after an append to record 0: %s", records[1].JSON)
+	}
+
+	for _, tc := range []struct {
+		in   string
+		want int // records; -1 for an error
+	}{
+		{`{}`, 0},
+		{`{"member":null,"x":1}`, 0},
+		{`{"member":[]}`, 0},
+		{`{"member":[{"a":1}],"member":[{"a":2},{"a":3}]}`, 2}, // the last one counts
+		{`{"member":[{"a":1}],"member":null}`, 0},
+		{`{"member":[{"a":1},2]}`, -1},
+		{`{"member":[{"a":1}`, -1},
+		{`{"member":{"a":1}}`, -1},
+		{`{"member":nul}`, -1},
+		{`{"member":[{"a":1}]} x`, -1},
+		{`{"member":[{"a":1}],"x":[1,]}`, -1},
+		{`[{"a":1}]`, -1},
+	} {
+		records, _, err := connector.DecodeRemotePage([]byte(tc.in), "member")
+		switch {
+		case tc.want < 0 && err == nil:
+			t.Errorf("DecodeRemotePage(%s) gave no error", tc.in)
+		case tc.want >= 0 && (err != nil || len(records) != tc.want):
+			t.Errorf("DecodeRemotePage(%s) = %d records, %v; want %d", tc.in, len(records), err, tc.want)
+		}
+	}
+}
+
+// FuzzDecodeRemotePage holds DecodeRemotePage to what it replaces: the page
+// split with SplitObject and SplitArray, then each record read with
+// DecodeRemote.
+func FuzzDecodeRemotePage(f *testing.F) {
+	for _, s := range []string{`{"member":[{"a":1,"href":"h"}],"x":{"y":"z"}}`, `{}`, `{"member":[{"a":"\u00e9"},{"b":[1,{"href":2}]}]}`, `{"member":null}`, `{"member":[1]}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		records, other, err := connector.DecodeRemotePage(in, "member", "href")
+		top, werr := connector.SplitObject(in)
+		var elems [][]byte
+		if werr == nil {
+			if raw, ok := top["member"]; ok && string(raw) != "null" {
+				elems, werr = connector.SplitArray(raw)
+			}
+			delete(top, "member")
+		}
+		var want []connector.RemoteRecord
+		for _, e := range elems {
+			if werr != nil {
+				break
+			}
+			var r connector.RemoteRecord
+			r.Fields, r.JSON, werr = connector.DecodeRemote(e, "href")
+			want = append(want, r)
+		}
+		if (err == nil) != (werr == nil) {
+			t.Fatalf("DecodeRemotePage(%q): %v; the two-step read: %v", in, err, werr)
+		}
+		if err != nil {
+			return
+		}
+		if len(records) != len(want) || len(other) != len(top) {
+			t.Fatalf("DecodeRemotePage(%q) = %d records and %d members; want %d and %d", in, len(records), len(other), len(want), len(top))
+		}
+		for i := range want {
+			if !bytes.Equal(records[i].JSON, want[i].JSON) || !reflect.DeepEqual(records[i].Fields, want[i].Fields) {
+				t.Fatalf("DecodeRemotePage(%q) record %d = %q %v; want %q %v", in, i, records[i].JSON, records[i].Fields, want[i].JSON, want[i].Fields)
+			}
+		}
+		for k, v := range top {
+			if !bytes.Equal(other[k], v) {
+				t.Fatalf("DecodeRemotePage(%q) member %q = %q, want %q", in, k, other[k], v)
+			}
+		}
+	})
+}
+
+func TestValidJSON(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want bool
+	}{
+		{`{"a":[1,2.5e3,-0,"x",true,false,null,{}]}`, true},
+		{` "a long string of plain bytes \" with an escape" `, true},
+		{"\"eight by eight: \u00e9 \xff\x80 still a string\"", true}, // json.Valid takes invalid UTF-8
+		{`[1] [2]`, false},
+		{`"unterminated, and longer than a word`, false},
+		{"\"a control character \x01 in a string\"", false},
+		{`{"a":01}`, false},
+		{``, false},
+		{`   `, false},
+	} {
+		if got := connector.ValidJSON([]byte(tc.in)); got != tc.want || got != json.Valid([]byte(tc.in)) {
+			t.Errorf("ValidJSON(%q) = %v, want %v (json.Valid: %v)", tc.in, got, tc.want, json.Valid([]byte(tc.in)))
+		}
+	}
+}
+
+// FuzzValidJSON holds ValidJSON to json.Valid.
+func FuzzValidJSON(f *testing.F) {
+	for _, s := range []string{`{"a":[1,"x\u00e9\n"]}`, `"plain plain plain plain \\ plain"`, `1e`, `[`, "\"\xff\x01\""} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if got, want := connector.ValidJSON(in), json.Valid(in); got != want {
+			t.Fatalf("ValidJSON(%q) = %v, json.Valid: %v", in, got, want)
+		}
+	})
+}
+
 // FuzzSplit holds SplitObject to encoding/json: it accepts exactly the
 // objects encoding/json reads, each member's bytes decoding to its value.
 func FuzzSplit(f *testing.F) {
@@ -156,14 +291,39 @@ func FuzzSplit(f *testing.F) {
 	})
 }
 
+// benchWorkOrder is a work order as Maximo lists it.
+var benchWorkOrder = []byte(`{"href":"http://127.0.0.1:9601/maximo/api/os/mxapiwo/_MTAwMC9EQVlUT04-","_rowstamp":"100000","wonum":"1000","siteid":"DAYTON","orgid":"ATLASNA","description":"Noise from bearing housing on Packaging Line 1","status":"CLOSE","statusdate":"2024-09-06T17:26:59+00:00","worktype":"CM","wopriority":2,"location":"PACK-100","lead":"OKAFOR","reportedby":"HUGHESR","reportdate":"2024-09-02T08:27:59+00:00","schedstart":"2024-09-04T08:27:59+00:00","schedfinish":"2024-09-04T11:27:59+00:00","targcompdate":"2024-09-11T08:27:59+00:00","actstart":"2024-09-04T11:30:54+00:00","actfinish":"2024-09-04T17:26:59+00:00","estdur":3,"actlabhrs":2.25,"woclass":"WORKORDER","historyflag":true,"changeby":"MXINTADM","changedate":"2024-09-06T17:26:59+00:00","workorderid":1,"assignment":[{"assignmentid":1,"laborcode":"OKAFOR","craft":"HVAC","laborhrs":3,"scheduledate":"2024-09-04T08:27:59+00:00","status":"COMPLETE"},{"assignmentid":2,"laborcode":"MURPHY","craft":"ELEC","laborhrs":3,"scheduledate":"2024-09-04T08:27:59+00:00","status":"COMPLETE"}]}`)
+
 // BenchmarkDecodeRemote reads a work order as Maximo lists it.
 func BenchmarkDecodeRemote(b *testing.B) {
-	raw := []byte(`{"href":"http://127.0.0.1:9601/maximo/api/os/mxapiwo/_MTAwMC9EQVlUT04-","_rowstamp":"100000","wonum":"1000","siteid":"DAYTON","orgid":"ATLASNA","description":"Noise from bearing housing on Packaging Line 1","status":"CLOSE","statusdate":"2024-09-06T17:26:59+00:00","worktype":"CM","wopriority":2,"location":"PACK-100","lead":"OKAFOR","reportedby":"HUGHESR","reportdate":"2024-09-02T08:27:59+00:00","schedstart":"2024-09-04T08:27:59+00:00","schedfinish":"2024-09-04T11:27:59+00:00","targcompdate":"2024-09-11T08:27:59+00:00","actstart":"2024-09-04T11:30:54+00:00","actfinish":"2024-09-04T17:26:59+00:00","estdur":3,"actlabhrs":2.25,"woclass":"WORKORDER","historyflag":true,"changeby":"MXINTADM","changedate":"2024-09-06T17:26:59+00:00","workorderid":1,"assignment":[{"assignmentid":1,"laborcode":"OKAFOR","craft":"HVAC","laborhrs":3,"scheduledate":"2024-09-04T08:27:59+00:00","status":"COMPLETE"},{"assignmentid":2,"laborcode":"MURPHY","craft":"ELEC","laborhrs":3,"scheduledate":"2024-09-04T08:27:59+00:00","status":"COMPLETE"}]}`)
-	b.SetBytes(int64(len(raw)))
+	b.SetBytes(int64(len(benchWorkOrder)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, _, err := connector.DecodeRemote(raw, "href", "localref", "_rowstamp"); err != nil {
+		if _, _, err := connector.DecodeRemote(benchWorkOrder, "href", "localref", "_rowstamp"); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkValidJSON checks a work order's remote data, as the entity
+// service checks every listed record's, against json.Valid.
+func BenchmarkValidJSON(b *testing.B) {
+	_, raw, err := connector.DecodeRemote(benchWorkOrder, "href", "localref", "_rowstamp")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, v := range []struct {
+		name  string
+		valid func([]byte) bool
+	}{{"ValidJSON", connector.ValidJSON}, {"json.Valid", json.Valid}} {
+		b.Run(v.name, func(b *testing.B) {
+			b.SetBytes(int64(len(raw)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if !v.valid(raw) {
+					b.Fatal("not valid")
+				}
+			}
+		})
 	}
 }

@@ -27,16 +27,19 @@ const (
 	overlap = 2 * time.Second
 )
 
-// page is one page of a collection query: its members as Maximo sent them
-// (each then read by readMember, which keeps it as the record's remote
-// data), and the next page's URL, if any.
+// page is one page of a collection query: its members, each decoded with
+// its remote data (see dropped), and the next page's URL, if any.
 type page struct {
-	members [][]byte
+	members []connector.RemoteRecord
 	next    string
 }
 
-// getPage GETs a page of a collection query. Splitting the page without
-// decoding it reads each member's bytes once.
+// dropped are the attributes a member's remote data leaves out, at any
+// depth: its hrefs (which name the server and change with it) and its
+// _rowstamp (the row's version, not an attribute).
+var dropped = []string{"href", "localref", "_rowstamp"}
+
+// getPage GETs a page of a collection query and reads it in one pass.
 func (s *session) getPage(ctx context.Context, u *url.URL) (page, error) {
 	r, err := s.call(ctx, http.MethodGet, u, nil, nil)
 	if err != nil {
@@ -45,16 +48,11 @@ func (s *session) getPage(ctx context.Context, u *url.URL) (page, error) {
 	bad := func(err error) error {
 		return apierr.New(apierr.ConnectedSystemError, "%s answered with a page that cannot be read: %v", systemName, err).With("system", systemName)
 	}
-	top, err := connector.SplitObject(r.body)
+	members, top, err := connector.DecodeRemotePage(r.body, "member", dropped...)
 	if err != nil {
 		return page{}, bad(err)
 	}
-	var p page
-	if raw, ok := top["member"]; ok && string(raw) != "null" {
-		if p.members, err = connector.SplitArray(raw); err != nil {
-			return page{}, bad(err)
-		}
-	}
+	p := page{members: members}
 	if raw, ok := top["responseInfo"]; ok {
 		var info struct {
 			NextPage *struct {
@@ -126,12 +124,8 @@ func (c *Connector) ListChanges(ctx context.Context, cfg connector.Config, req c
 	}
 	out := connector.Page{Records: make([]*connectorv1.Record, 0, len(p.members))}
 	var newest int64
-	for _, raw := range p.members {
-		m, remote, err := readMember(raw)
-		if err != nil {
-			return connector.Page{}, err
-		}
-		r := obj.record(m, remote, e)
+	for _, m := range p.members {
+		r := obj.record(m.Fields, m.JSON, e)
 		out.Records = append(out.Records, r)
 		if t := r.GetRemoteUpdateTime(); t != nil && t.GetSeconds() > newest {
 			newest = t.GetSeconds()
@@ -241,9 +235,9 @@ func (s *session) read(ctx context.Context, obj *object, remoteID string) (membe
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, raw := range p.members {
-		if m, remote, err := readMember(raw); err == nil && obj.matches(m, parts) {
-			return m, remote, nil
+	for _, m := range p.members {
+		if obj.matches(m.Fields, parts) {
+			return m.Fields, m.JSON, nil
 		}
 	}
 	return nil, nil, notFound(obj, remoteID)

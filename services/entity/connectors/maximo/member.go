@@ -186,12 +186,11 @@ func (m member) time(k string) *timestamppb.Timestamp {
 	return nil
 }
 
-// readMember reads a member as Maximo sent it, in one pass: its attributes
-// (numbers as json.Number) and its remote data, the JSON without its hrefs
-// (which name the server and change with it) and its _rowstamp (the row's
-// version, not an attribute), at any depth.
+// readMember reads a member as Maximo sent it (a write's answer), in one
+// pass: its attributes (numbers as json.Number) and its remote data, the
+// JSON without the attributes dropped.
 func readMember(raw []byte) (member, []byte, error) {
-	m, remote, err := connector.DecodeRemote(raw, "href", "localref", "_rowstamp")
+	m, remote, err := connector.DecodeRemote(raw, dropped...)
 	if err != nil {
 		return nil, nil, apierr.New(apierr.ConnectedSystemError, "%s answered with a record that is not a JSON object: %v", systemName, err).With("system", systemName)
 	}

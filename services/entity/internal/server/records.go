@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -352,7 +351,7 @@ func (s *Server) prepare(connection string, col *model.Collection, records []*co
 			return nil, err
 		}
 		raw := r.GetRemoteJson()
-		if len(raw) > 0 && !json.Valid(raw) {
+		if len(raw) > 0 && !connector.ValidJSON(raw) {
 			return nil, apierr.New(apierr.ConnectedSystemError, "the connector's remote data of %s %q is not JSON", col.Name, r.GetRemoteId())
 		}
 		// The times are the store's: save appends them to the encoding.
