@@ -365,7 +365,29 @@ func (d *DB) WithPgx(ctx context.Context, fn func(*pgx.Conn) error) error {
 		return err
 	}
 	defer c.Close()
-	return c.Raw(func(dc any) error { return fn(dc.(*stdlib.Conn).Conn()) })
+	return WithPgxConn(c, fn)
+}
+
+// WriteConn returns a connection for a write transaction (on SQLite, the
+// writer's; see BeginTx): a transaction begun on it may, on PostgreSQL, also
+// use pgx's own API through WithPgxConn. Close it after the transaction.
+func (d *DB) WriteConn(ctx context.Context) (*sql.Conn, error) {
+	if d.writer != nil {
+		return d.writer.Conn(ctx)
+	}
+	return d.DB.Conn(ctx)
+}
+
+// WithPgxConn calls fn with the PostgreSQL connection under c: inside the
+// transaction begun on c, if one is open. It is an error on SQLite.
+func WithPgxConn(c *sql.Conn, fn func(*pgx.Conn) error) error {
+	return c.Raw(func(dc any) error {
+		pc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return errors.New("db: WithPgxConn needs PostgreSQL")
+		}
+		return fn(pc.Conn())
+	})
 }
 
 func createSchema(ctx context.Context, cfg *pgx.ConnConfig, schema string) error {

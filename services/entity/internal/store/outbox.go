@@ -42,18 +42,24 @@ type Event struct {
 type Tx struct {
 	s      *Store
 	tx     *sql.Tx
+	conn   *sql.Conn // tx's: on PostgreSQL, for COPY in the transaction
 	events []Event
 }
 
 // Transact runs fn in a transaction and, when fn returns nil, commits it
 // with the events of the changes fn made in the outbox.
 func (s *Store) Transact(ctx context.Context, fn func(*Tx) error) error {
-	sqlTx, err := s.db.BeginTx(ctx, nil)
+	conn, err := s.db.WriteConn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	sqlTx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer sqlTx.Rollback()
-	t := &Tx{s: s, tx: sqlTx}
+	t := &Tx{s: s, tx: sqlTx, conn: conn}
 	if err := fn(t); err != nil {
 		return err
 	}

@@ -301,7 +301,7 @@ func (t *Tx) Upsert(ctx context.Context, rows []Row, now time.Time, encode func(
 		}
 	}
 
-	if err := t.s.write(ctx, t.tx, inserts, updates); err != nil {
+	if err := t.write(ctx, inserts, updates); err != nil {
 		return nil, nil, err
 	}
 	t.announce(RecordCreated, created)
@@ -359,14 +359,15 @@ func (s *Store) lookup(ctx context.Context, tx *sql.Tx, connection, collection s
 // the statement alone, which takes a quarter of its time; OR ROLLBACK needs
 // no such journal (an error rolls the transaction back, as Upsert would
 // anyway).
-func (s *Store) write(ctx context.Context, tx *sql.Tx, inserts, updates []Row) error {
+func (t *Tx) write(ctx context.Context, inserts, updates []Row) error {
+	s, tx := t.s, t.tx
 	byKey := func(a, b Row) int {
 		return cmp.Or(strings.Compare(a.Connection, b.Connection), strings.Compare(a.Collection, b.Collection), strings.Compare(a.ID, b.ID))
 	}
 	if s.db.Dialect == db.Postgres {
 		all := append(inserts, updates...)
 		slices.SortFunc(all, byKey)
-		return s.writePostgres(ctx, tx, all, len(updates) == 0)
+		return t.writePostgres(ctx, all, len(updates) == 0)
 	}
 	slices.SortFunc(inserts, byKey)
 	slices.SortFunc(updates, byKey)
@@ -376,33 +377,31 @@ func (s *Store) write(ctx context.Context, tx *sql.Tx, inserts, updates []Row) e
 	return inChunks(updates, func(rows []Row) error { return s.update(ctx, tx, rows) })
 }
 
-// The statements of writePostgres: rows as arrays, one per column (a
-// handful of parameters whatever the number of rows, so one prepared
-// statement serves every batch), inserted, or upserted but for their
+// upsertPostgres is the statement of writePostgres: rows as arrays, one
+// per column (a handful of parameters whatever the number of rows, so one
+// prepared statement serves every batch), upserted but for their
 // create_time.
-const (
-	insertPostgres = `INSERT INTO records (connection_id, collection, id, remote_id, status, create_time, update_time, delete_time, hash, data, remote_data)
+const upsertPostgres = `INSERT INTO records (connection_id, collection, id, remote_id, status, create_time, update_time, delete_time, hash, data, remote_data)
 	SELECT c, k, i, r, s, ct, ut, 0, h, d, rd
 	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bytea[], $9::bytea[], $10::bytea[])
-		AS v(c, k, i, r, s, ct, ut, h, d, rd)`
-	upsertPostgres = insertPostgres + `
+		AS v(c, k, i, r, s, ct, ut, h, d, rd)
 	ON CONFLICT (id) DO UPDATE SET status = excluded.status, update_time = excluded.update_time, delete_time = 0,
 		hash = excluded.hash, data = excluded.data, remote_data = excluded.remote_data`
-)
 
 // writePostgres stores rows, in key order, with upsertPostgres. When the
-// lookup found them all new (a first sync's batches) it first tries a plain
-// INSERT, which spares the server ON CONFLICT's search of the id index
-// before each row (such a batch then costs it about a sixth less CPU);
-// should another writer have stored one of them since the lookup, the
-// insert fails with a unique violation, is undone to its savepoint, and the
-// rows go through the upsert.
-func (s *Store) writePostgres(ctx context.Context, tx *sql.Tx, rows []Row, allNew bool) error {
+// lookup found them all new (a first sync's batches) it first copies them
+// in (COPY), which spares the server ON CONFLICT's search of the id index
+// before each row and both sides the building and reading of arrays of a
+// batch's megabytes; should another writer have stored one of them since
+// the lookup, the copy fails with a unique violation, is undone to its
+// savepoint, and the rows go through the upsert.
+func (t *Tx) writePostgres(ctx context.Context, rows []Row, allNew bool) error {
+	tx := t.tx
 	if allNew {
 		if _, err := tx.ExecContext(ctx, `SAVEPOINT new_rows`); err != nil {
 			return err
 		}
-		err := inChunks(rows, func(rows []Row) error { return execArrays(ctx, tx, insertPostgres, rows) })
+		err := t.copyPostgres(ctx, rows)
 		if err == nil {
 			_, err = tx.ExecContext(ctx, `RELEASE SAVEPOINT new_rows`)
 			return err
@@ -417,7 +416,26 @@ func (s *Store) writePostgres(ctx context.Context, tx *sql.Tx, rows []Row, allNe
 	return inChunks(rows, func(rows []Row) error { return execArrays(ctx, tx, upsertPostgres, rows) })
 }
 
-// execArrays runs one of writePostgres's statements on rows.
+// copyColumns are the columns copyPostgres fills.
+var copyColumns = []string{"connection_id", "collection", "id", "remote_id", "status", "create_time", "update_time", "delete_time", "hash", "data", "remote_data"}
+
+// copyPostgres inserts new rows with COPY, in the transaction.
+func (t *Tx) copyPostgres(ctx context.Context, rows []Row) error {
+	vals := make([]any, len(copyColumns)) // reused: COPY encodes a row before it asks for the next
+	src := pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
+		r := &rows[i]
+		vals[0], vals[1], vals[2], vals[3], vals[4] = r.Connection, r.Collection, r.ID, r.RemoteID, r.Status
+		vals[5], vals[6], vals[7] = db.Micros(r.CreateTime), db.Micros(r.UpdateTime), int64(0)
+		vals[8], vals[9], vals[10] = r.Hash, r.Data, r.RemoteData // a nil RemoteData is NULL
+		return vals, nil
+	})
+	return db.WithPgxConn(t.conn, func(c *pgx.Conn) error {
+		_, err := c.CopyFrom(ctx, pgx.Identifier{"records"}, copyColumns, src)
+		return err
+	})
+}
+
+// execArrays runs writePostgres's statement on rows.
 func execArrays(ctx context.Context, tx *sql.Tx, query string, rows []Row) error {
 	n := len(rows)
 	conns, cols, ids, remotes, statuses := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
