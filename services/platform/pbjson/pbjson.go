@@ -87,6 +87,15 @@ type plan struct {
 	md       protoreflect.MessageDescriptor
 }
 
+// shape is how a field holds its values.
+type shape uint8
+
+const (
+	singleShape shape = iota
+	listShape
+	mapShape
+)
+
 type fieldPlan struct {
 	fd       protoreflect.FieldDescriptor
 	key      []byte // `"name":`
@@ -95,6 +104,8 @@ type fieldPlan struct {
 	msg      *plan  // the plan of a message field, list element or map value
 
 	// For AppendWire.
+	shape    shape // list, map or single value, as fd says
+	kind     protoreflect.Kind
 	wireType protowire.Type // of a value (of an element, for a list)
 	packable bool           // a list of numbers: also accepted packed
 	entry    *plan          // the plan of a map field's entry message
@@ -174,7 +185,13 @@ func build(made map[protoreflect.FullName]*plan, p *plan, md protoreflect.Messag
 		if md != nil {
 			f.msg = planIn(made, md) // a field of an unplanned type falls back when met
 		}
-		f.wireType = wireTypes[fd.Kind()]
+		f.kind, f.wireType = fd.Kind(), wireTypes[fd.Kind()]
+		switch {
+		case fd.IsList():
+			f.shape = listShape
+		case fd.IsMap():
+			f.shape = mapShape
+		}
 		f.packable = fd.IsList() && f.wireType != protowire.BytesType
 		if oo := fd.ContainingOneof(); oo != nil && !oo.IsSynthetic() {
 			for j := range oo.Fields().Len() {

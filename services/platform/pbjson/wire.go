@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"slices"
+	"strconv"
 	"sync"
 	"unicode/utf8"
 
@@ -112,6 +113,23 @@ func (w *wireEncoder) message(b []byte, p *plan, k int, one bool, depth int) ([]
 	if depth >= recursionLimit {
 		return b, errInvalid
 	}
+	if k >= 0 && (one || w.occs[k].next < 0) {
+		// One occurrence, as good as every one: the commonest small
+		// messages are read straight from it.
+		switch p.kind {
+		case timestamp, duration:
+			if secs, nanos, ok := w.seconds(w.occs[k]); ok {
+				if p.kind == timestamp {
+					return appendTimestamp(b, secs, nanos)
+				}
+				return appendDuration(b, secs, nanos)
+			}
+		case valueMsg:
+			if out, ok := w.scalarValue(b, w.occs[k]); ok {
+				return out, nil
+			}
+		}
+	}
 	occs, base := len(w.occs), len(w.heads)
 	err := w.scan(p, k, one)
 	if err == nil {
@@ -119,6 +137,74 @@ func (w *wireEncoder) message(b []byte, p *plan, k int, one bool, depth int) ([]
 	}
 	w.occs, w.heads = w.occs[:occs], w.heads[:base]
 	return b, err
+}
+
+// seconds reads the seconds (field 1) and nanos (field 2) of a Timestamp
+// or Duration whose encoding is o's bytes, as scan and render would: the
+// last value of each, fields of another number or wire type skipped as
+// unknown. It reports false for bytes scan would refuse (then the message
+// is read the long way, for its error).
+func (w *wireEncoder) seconds(o occurrence) (secs, nanos int64, ok bool) {
+	v := w.src[o.start:o.end]
+	for len(v) > 0 {
+		num, typ, n := protowire.ConsumeTag(v)
+		if n < 0 || num > protowire.MaxValidNumber {
+			return 0, 0, false
+		}
+		v = v[n:]
+		if typ == protowire.VarintType && (num == 1 || num == 2) {
+			x, n := protowire.ConsumeVarint(v)
+			if n < 0 {
+				return 0, 0, false
+			}
+			if num == 1 {
+				secs = int64(x)
+			} else {
+				nanos = int64(int32(x))
+			}
+			v = v[n:]
+			continue
+		}
+		if n = protowire.ConsumeFieldValue(num, typ, v); n < 0 {
+			return 0, 0, false
+		}
+		v = v[n:]
+	}
+	return secs, nanos, true
+}
+
+// scalarValue appends a google.protobuf.Value whose encoding, o's bytes,
+// is one field that is not a message: null, a finite number, a string of
+// valid UTF-8 or a bool, as kind would. It reports false for any other
+// (then the message is read the long way).
+func (w *wireEncoder) scalarValue(b []byte, o occurrence) ([]byte, bool) {
+	v := w.src[o.start:o.end]
+	num, typ, n := protowire.ConsumeTag(v)
+	if n < 0 {
+		return b, false
+	}
+	v = v[n:]
+	switch {
+	case num == 1 && typ == protowire.VarintType: // null_value
+		if _, n := protowire.ConsumeVarint(v); n == len(v) {
+			return append(b, "null"...), true
+		}
+	case num == 2 && typ == protowire.Fixed64Type: // number_value
+		if x, n := protowire.ConsumeFixed64(v); n == len(v) {
+			if f := math.Float64frombits(x); !math.IsNaN(f) && !math.IsInf(f, 0) {
+				return appendFloat(b, f, 64), true
+			}
+		}
+	case num == 3 && typ == protowire.BytesType: // string_value
+		if s, n := protowire.ConsumeBytes(v); n == len(v) && utf8.Valid(s) {
+			return AppendString(b, s), true
+		}
+	case num == 4 && typ == protowire.VarintType: // bool_value
+		if x, n := protowire.ConsumeVarint(v); n == len(v) {
+			return strconv.AppendBool(b, x != 0), true
+		}
+	}
+	return b, false
 }
 
 // scan records the occurrences of p's fields in the message of occurrence
@@ -340,9 +426,9 @@ func (w *wireEncoder) kind(b []byte, p *plan, base, depth int) ([]byte, error) {
 // last (-1: none).
 func (w *wireEncoder) field(b []byte, f *fieldPlan, first, last, depth int) ([]byte, error) {
 	switch {
-	case f.fd.IsList():
+	case f.shape == listShape:
 		return w.list(b, f, first, depth)
-	case f.fd.IsMap():
+	case f.shape == mapShape:
 		return w.mapField(b, f, first, depth)
 	case f.msg != nil:
 		return w.message(b, f.msg, first, false, depth+1)
