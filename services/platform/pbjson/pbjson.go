@@ -104,8 +104,7 @@ type fieldPlan struct {
 	msg      *plan  // the plan of a message field, list element or map value
 
 	// For AppendWire.
-	shape    shape // list, map or single value, as fd says
-	kind     protoreflect.Kind
+	shape    shape          // list, map or single value, as fd says
 	wireType protowire.Type // of a value (of an element, for a list)
 	packable bool           // a list of numbers: also accepted packed
 	entry    *plan          // the plan of a map field's entry message
@@ -185,7 +184,7 @@ func build(made map[protoreflect.FullName]*plan, p *plan, md protoreflect.Messag
 		if md != nil {
 			f.msg = planIn(made, md) // a field of an unplanned type falls back when met
 		}
-		f.kind, f.wireType = fd.Kind(), wireTypes[fd.Kind()]
+		f.wireType = wireTypes[fd.Kind()]
 		switch {
 		case fd.IsList():
 			f.shape = listShape
