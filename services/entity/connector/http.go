@@ -109,6 +109,30 @@ func idempotent(method string) bool {
 	return false
 }
 
+// readBody reads a response's body into a buffer of the size it announces
+// (io.ReadAll would grow one, copying a page of megabytes a dozen times),
+// growing it only past that size.
+func readBody(resp *http.Response) ([]byte, error) {
+	const most = 64 << 20 // the largest size taken at its word
+	if resp.ContentLength <= 0 || resp.ContentLength > most {
+		return io.ReadAll(resp.Body)
+	}
+	b := make([]byte, 0, resp.ContentLength+1) // +1: room to meet EOF
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := resp.Body.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
+}
+
 // Do sends req for a connection and returns the response with its body read,
 // or a CONNECTED_SYSTEM_UNAVAILABLE error when the system cannot be reached.
 // Status codes are the caller's to classify (see Classify).
@@ -154,7 +178,7 @@ func (h *HTTP) Do(ctx context.Context, connection string, req *http.Request) (*h
 			}
 			continue
 		}
-		data, err := io.ReadAll(resp.Body)
+		data, err := readBody(resp)
 		resp.Body.Close()
 		if err != nil {
 			lastErr = err

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"slices"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
@@ -345,6 +346,12 @@ func (s *Server) ingest(ctx context.Context, connection string, col *model.Colle
 // prepares a page while the page before it is saved.
 func (s *Server) prepare(connection string, col *model.Collection, records []*connectorv1.Record) ([]store.Row, error) {
 	rows := make([]store.Row, 0, len(records))
+	// The page's encodings share a buffer, each followed by room for the
+	// times save appends (so that it need not copy the record), and its
+	// hashes another.
+	buf := make([]byte, 0, len(records)*768)
+	hashes := make([]byte, 0, len(records)*sha256.Size)
+	h := sha256.New()
 	for _, r := range records {
 		m, err := s.fromSystem(connection, col, r, false)
 		if err != nil {
@@ -358,18 +365,28 @@ func (s *Server) prepare(connection string, col *model.Collection, records []*co
 		model.Clear(m, model.FieldCreateTime)
 		model.Clear(m, model.FieldUpdateTime)
 		model.Clear(m, model.FieldDeleteTime)
-		content, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
+		start := len(buf)
+		buf, err = proto.MarshalOptions{Deterministic: true}.MarshalAppend(buf, m)
 		if err != nil {
 			return nil, err
 		}
-		h := sha256.New()
+		end := len(buf)
+		buf = slices.Grow(buf, timesRoom)[:end+timesRoom]
+		content := buf[start:end:end]
+		h.Reset()
 		h.Write(content)
 		h.Write(raw)
+		at := len(hashes)
+		hashes = h.Sum(hashes)
 		rows = append(rows, store.Row{ID: model.GetString(m, model.FieldID), Connection: connection, Collection: col.Name,
-			RemoteID: r.GetRemoteId(), Status: col.Status(m), Hash: h.Sum(nil), Data: content, RemoteData: raw})
+			RemoteID: r.GetRemoteId(), Status: col.Status(m), Hash: hashes[at:len(hashes):len(hashes)], Data: buf[start : end : end+timesRoom], RemoteData: raw})
 	}
 	return rows, nil
 }
+
+// timesRoom is room for what save appends to a record's encoding: three
+// times, each at most 20 bytes (see appendTime).
+const timesRoom = 3 * 20
 
 // save stores prepared rows (and tombstones the keys the system reports
 // deleted) in one transaction, with one event per created, changed or

@@ -194,6 +194,25 @@ type stored struct {
 	hash     []byte
 	created  time.Time
 	deleted  bool
+	written  bool // by this batch, earlier
+}
+
+// place is where Upsert put a row: its index in the inserts or the updates.
+type place struct {
+	i     int
+	isNew bool
+}
+
+// placesOf maps the keys of the rows to write to their places.
+func placesOf(inserts, updates []Row) map[key]place {
+	at := make(map[key]place, len(inserts)+len(updates))
+	for i, r := range inserts {
+		at[key{r.Connection, r.Collection, r.ID}] = place{i, true}
+	}
+	for i, r := range updates {
+		at[key{r.Connection, r.Collection, r.ID}] = place{i, false}
+	}
+	return at
 }
 
 // Upsert stores rows keyed by ID. A row whose ID is new
@@ -245,14 +264,12 @@ func (t *Tx) Upsert(ctx context.Context, rows []Row, now time.Time, encode func(
 		}
 	}
 
-	// The rows to write: new ones, and changed ones.
+	// The rows to write: new ones, and changed ones. A page is usually all
+	// new (a first sync) or mostly unchanged: the lists are made for the
+	// rest of the page when their first row comes, not grown row by row.
 	var inserts, updates []Row
-	type place struct {
-		i     int
-		isNew bool
-	}
-	at := map[key]place{} // where a row given twice went
-	for _, in := range rows {
+	var at map[key]place // where a row went, once a batch gives one twice
+	for n, in := range rows {
 		r := in
 		k := key{r.Connection, r.Collection, r.ID}
 		st, ok := known[k]
@@ -281,22 +298,44 @@ func (t *Tx) Upsert(ctx context.Context, rows []Row, now time.Time, encode func(
 		if r.Data == nil {
 			r.Data = []byte{}
 		}
-		known[k] = stored{remoteID: r.RemoteID, hash: r.Hash, created: r.CreateTime}
-		switch p, dup := at[k]; {
+		known[k] = stored{remoteID: r.RemoteID, hash: r.Hash, created: r.CreateTime, written: true}
+		p, dup := at[k]
+		if !dup && ok && st.written {
+			// Given twice: find where the first went, once.
+			at = placesOf(inserts, updates)
+			p, dup = at[k]
+		}
+		switch {
 		case dup && p.isNew:
 			inserts[p.i] = r
 		case dup:
 			updates[p.i] = r
 		case !ok:
-			at[k] = place{len(inserts), true}
+			if inserts == nil {
+				inserts = make([]Row, 0, len(rows)-n)
+			}
+			if at != nil {
+				at[k] = place{len(inserts), true}
+			}
 			inserts = append(inserts, r)
 		default:
-			at[k] = place{len(updates), false}
+			if updates == nil {
+				updates = make([]Row, 0, len(rows)-n)
+			}
+			if at != nil {
+				at[k] = place{len(updates), false}
+			}
 			updates = append(updates, r)
 		}
 		if ok {
+			if updated == nil {
+				updated = make([]Row, 0, len(rows)-n)
+			}
 			updated = append(updated, r)
 		} else {
+			if created == nil {
+				created = make([]Row, 0, len(rows)-n)
+			}
 			created = append(created, r)
 		}
 	}

@@ -175,6 +175,17 @@ func TestUpsert(t *testing.T) {
 			t.Errorf("repeated id: stored %q, want the last row", got.Data)
 		}
 
+		// New rows given twice among others: each stored as its last row.
+		created, updated = upsert(t, s, t2, rec("j", "juliett"), rec("k", "kilo"), rec("j", "juliett 2"), rec("l", "lima"), rec("k", "kilo 2"))
+		if got, gotU := remoteIDs(created), remoteIDs(updated); !slices.Equal(got, []string{"j", "k", "l"}) || !slices.Equal(gotU, []string{"j", "k"}) {
+			t.Errorf("rows twice: created %v, updated %v; want [j k l], [j k]", got, gotU)
+		}
+		for remote, body := range map[string]string{"j": "juliett 2", "k": "kilo 2", "l": "lima"} {
+			if got := get(t, s, remote); string(got.Data) != string(encoded(body, t2, t2)) {
+				t.Errorf("rows twice: stored %s = %q, want its last row", remote, got.Data)
+			}
+		}
+
 		// A stored row given twice, changed each time: updated twice, the
 		// last one stored.
 		created, updated = upsert(t, s, t2, rec("d", "delta 2"), rec("d", "delta 3"))
