@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -47,8 +48,19 @@ type Tx struct {
 }
 
 // Transact runs fn in a transaction and, when fn returns nil, commits it
-// with the events of the changes fn made in the outbox.
+// with the events of the changes fn made in the outbox. fn may run twice:
+// when a batch that Upsert took for new holds a stored row, its
+// transaction is undone and fn runs again in a new one (in which Upsert
+// looks the batch up).
 func (s *Store) Transact(ctx context.Context, fn func(*Tx) error) error {
+	err := s.transact(ctx, fn)
+	if errors.Is(err, errStored) {
+		err = s.transact(ctx, fn)
+	}
+	return err
+}
+
+func (s *Store) transact(ctx context.Context, fn func(*Tx) error) error {
 	conn, err := s.db.WriteConn(ctx)
 	if err != nil {
 		return err

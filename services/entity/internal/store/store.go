@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -53,7 +54,14 @@ type Store struct {
 	// committed receives a value (dropped when one is waiting) after each
 	// transaction that put events in the outbox.
 	committed chan struct{}
+	// fresh holds the collections (group) whose last Upsert found its rows
+	// all new, as a first sync's pages are: the next is written without
+	// looking its rows up first (see Upsert).
+	fresh sync.Map
 }
+
+// group is a connection's collection.
+type group struct{ connection, collection string }
 
 // New returns a store on a migrated database.
 func New(d *db.DB) *Store { return &Store{db: d, committed: make(chan struct{}, 1)} }
@@ -228,6 +236,13 @@ func placesOf(inserts, updates []Row) map[key]place {
 // is an error. Each created and each updated row has its record.created or
 // record.updated event in the outbox when the transaction commits.
 //
+// Upsert looks the batch's rows up first, but for a batch of a collection
+// whose last batch was all new (a first sync's pages, after the first): it
+// takes that for new and inserts it at once, without the lookup. Should a
+// row of it be stored after all, the transaction is undone and Transact
+// runs it again, with the lookup; encode has then been called for rows of
+// it twice.
+//
 // Upserts of the same rows that run at once on PostgreSQL may both report a
 // row created (the store stays consistent: the last write wins); callers
 // that announce events should not sync one collection of a connection twice
@@ -238,7 +253,6 @@ func (t *Tx) Upsert(ctx context.Context, rows []Row, now time.Time, encode func(
 	}
 	// The ids to look up, by connection and collection (a batch is usually
 	// of one collection).
-	type group struct{ connection, collection string }
 	var groups []group
 	ids := map[group][]string{}
 	for i := range rows {
@@ -254,20 +268,61 @@ func (t *Tx) Upsert(ctx context.Context, rows []Row, now time.Time, encode func(
 	}
 	_, nowT := micros(now)
 
+	// A batch of a collection whose last batch was all new is taken for
+	// new, and written without a lookup, unless that finds a row stored.
+	_, guess := t.s.fresh.Load(groups[0])
+	guess = guess && len(groups) == 1
 	known := make(map[key]stored, len(rows))
-	for _, g := range groups {
-		all := ids[g]
-		for start := 0; start < len(all); start += chunk {
-			if err := t.s.lookup(ctx, t.tx, g.connection, g.collection, all[start:min(start+chunk, len(all))], known); err != nil {
-				return nil, nil, err
+	if !guess {
+		for _, g := range groups {
+			all := ids[g]
+			for start := 0; start < len(all); start += chunk {
+				if err := t.s.lookup(ctx, t.tx, g.connection, g.collection, all[start:min(start+chunk, len(all))], known); err != nil {
+					return nil, nil, err
+				}
+			}
+		}
+		for _, g := range groups {
+			if len(known) == 0 {
+				t.s.fresh.Store(g, struct{}{})
+			} else {
+				t.s.fresh.Delete(g)
 			}
 		}
 	}
+	inserts, updates, created, updated, err := classify(rows, known, nowT, encode)
+	if err != nil {
+		return nil, nil, err
+	}
+	if guess {
+		err = t.insertNew(ctx, inserts)
+		if db.IsUniqueViolation(err) {
+			// Undone (or to be): Transact runs it again, looked up.
+			t.s.fresh.Delete(groups[0])
+			err = fmt.Errorf("%w: %w", errStored, err)
+		}
+	} else {
+		err = t.write(ctx, inserts, updates)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	t.announce(RecordCreated, created)
+	t.announce(RecordUpdated, updated)
+	return created, updated, nil
+}
 
+// errStored is Upsert's answer when a batch it took for new holds a stored
+// row: the transaction is undone, and Transact runs it again.
+var errStored = errors.New("store: a row taken for new is stored")
+
+// classify sorts rows by what they are to the store (known holds the
+// stored rows): new ones to insert, changed ones to update, and unchanged
+// ones to leave; it sets the times of the rows it keeps and encodes them.
+func classify(rows []Row, known map[key]stored, nowT time.Time, encode func(*Row) error) (inserts, updates, created, updated []Row, err error) {
 	// The rows to write: new ones, and changed ones. A page is usually all
 	// new (a first sync) or mostly unchanged: the lists are made for the
 	// rest of the page when their first row comes, not grown row by row.
-	var inserts, updates []Row
 	var at map[key]place // where a row went, once a batch gives one twice
 	for n, in := range rows {
 		r := in
@@ -277,7 +332,7 @@ func (t *Tx) Upsert(ctx context.Context, rows []Row, now time.Time, encode func(
 		case !ok:
 			r.CreateTime, r.UpdateTime, r.DeleteTime = nowT, nowT, time.Time{}
 		case st.remoteID != r.RemoteID:
-			return nil, nil, fmt.Errorf("store: id %q of %s/%s is stored for remote id %q, not %q",
+			return nil, nil, nil, nil, fmt.Errorf("store: id %q of %s/%s is stored for remote id %q, not %q",
 				r.ID, r.Connection, r.Collection, st.remoteID, r.RemoteID)
 		case st.deleted || !bytes.Equal(st.hash, r.Hash):
 			r.CreateTime, r.UpdateTime, r.DeleteTime = st.created, nowT, time.Time{}
@@ -286,10 +341,10 @@ func (t *Tx) Upsert(ctx context.Context, rows []Row, now time.Time, encode func(
 		}
 		if encode != nil {
 			if err := encode(&r); err != nil {
-				return nil, nil, err
+				return nil, nil, nil, nil, err
 			}
 			if (key{r.Connection, r.Collection, r.ID}) != k || r.RemoteID != in.RemoteID {
-				return nil, nil, fmt.Errorf("store: encode changed the key of record %q", in.ID)
+				return nil, nil, nil, nil, fmt.Errorf("store: encode changed the key of record %q", in.ID)
 			}
 		}
 		if r.Hash == nil {
@@ -340,12 +395,7 @@ func (t *Tx) Upsert(ctx context.Context, rows []Row, now time.Time, encode func(
 		}
 	}
 
-	if err := t.write(ctx, inserts, updates); err != nil {
-		return nil, nil, err
-	}
-	t.announce(RecordCreated, created)
-	t.announce(RecordUpdated, updated)
-	return created, updated, nil
+	return inserts, updates, created, updated, nil
 }
 
 // lookup adds the stored state of a collection's rows with these ids to
@@ -400,9 +450,6 @@ func (s *Store) lookup(ctx context.Context, tx *sql.Tx, connection, collection s
 // anyway).
 func (t *Tx) write(ctx context.Context, inserts, updates []Row) error {
 	s, tx := t.s, t.tx
-	byKey := func(a, b Row) int {
-		return cmp.Or(strings.Compare(a.Connection, b.Connection), strings.Compare(a.Collection, b.Collection), strings.Compare(a.ID, b.ID))
-	}
 	if s.db.Dialect == db.Postgres {
 		all := append(inserts, updates...)
 		slices.SortFunc(all, byKey)
@@ -428,31 +475,45 @@ const upsertPostgres = `INSERT INTO records (connection_id, collection, id, remo
 		hash = excluded.hash, data = excluded.data, remote_data = excluded.remote_data`
 
 // writePostgres stores rows, in key order, with upsertPostgres. When the
-// lookup found them all new (a first sync's batches) it first copies them
-// in (COPY), which spares the server ON CONFLICT's search of the id index
-// before each row and both sides the building and reading of arrays of a
-// batch's megabytes; should another writer have stored one of them since
-// the lookup, the copy fails with a unique violation, is undone to its
-// savepoint, and the rows go through the upsert.
+// lookup found them all new (a first sync's first batch) it first tries
+// insertNew, which spares the server ON CONFLICT's search of the id index
+// before each row, and both sides the arrays of a batch's megabytes; should
+// another writer have stored one of them since the lookup, that is undone
+// to a savepoint, and the rows go through the upsert.
 func (t *Tx) writePostgres(ctx context.Context, rows []Row, allNew bool) error {
-	tx := t.tx
 	if allNew {
-		if _, err := tx.ExecContext(ctx, `SAVEPOINT new_rows`); err != nil {
+		if _, err := t.tx.ExecContext(ctx, `SAVEPOINT new_rows`); err != nil {
 			return err
 		}
-		err := t.copyPostgres(ctx, rows)
+		err := t.insertNew(ctx, rows)
 		if err == nil {
-			_, err = tx.ExecContext(ctx, `RELEASE SAVEPOINT new_rows`)
+			_, err = t.tx.ExecContext(ctx, `RELEASE SAVEPOINT new_rows`)
 			return err
 		}
 		if !db.IsUniqueViolation(err) {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT new_rows`); err != nil {
+		if _, err := t.tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT new_rows`); err != nil {
 			return err
 		}
 	}
-	return inChunks(rows, func(rows []Row) error { return execArrays(ctx, tx, upsertPostgres, rows) })
+	return inChunks(rows, func(rows []Row) error { return execArrays(ctx, t.tx, upsertPostgres, rows) })
+}
+
+// byKey orders rows by their key.
+func byKey(a, b Row) int {
+	return cmp.Or(strings.Compare(a.Connection, b.Connection), strings.Compare(a.Collection, b.Collection), strings.Compare(a.ID, b.ID))
+}
+
+// insertNew inserts rows, in key order, that are taken for new: by COPY on
+// PostgreSQL, by INSERT OR ROLLBACK on SQLite. A stored one among them is a
+// unique violation, which on SQLite has undone the transaction.
+func (t *Tx) insertNew(ctx context.Context, rows []Row) error {
+	slices.SortFunc(rows, byKey)
+	if t.s.db.Dialect == db.Postgres {
+		return t.copyPostgres(ctx, rows)
+	}
+	return inChunks(rows, func(rows []Row) error { return t.s.insert(ctx, t.tx, rows) })
 }
 
 // copyColumns are the columns copyPostgres fills.
