@@ -102,15 +102,10 @@ func DecodeRemotePage(raw []byte, list string, drop ...string) ([]RemoteRecord, 
 	other := map[string][]byte{}
 	var recordErr error
 	err := split(f, '{', func(f *jsonFilter) bool {
-		key, ok := f.decodedString()
+		key, ok := f.memberName()
 		if !ok {
 			return false
 		}
-		f.space()
-		if f.i >= len(f.in) || f.in[f.i] != ':' {
-			return false
-		}
-		f.i++
 		f.space()
 		if key != list || f.i < len(f.in) && f.in[f.i] == 'n' {
 			v, ok := f.rawValue()
@@ -513,15 +508,10 @@ func (f *jsonFilter) number() (any, bool) {
 func SplitObject(raw []byte) (map[string][]byte, error) {
 	members := map[string][]byte{}
 	err := split(&jsonFilter{in: raw}, '{', func(f *jsonFilter) bool {
-		key, ok := f.decodedString()
+		key, ok := f.memberName()
 		if !ok {
 			return false
 		}
-		f.space()
-		if f.i >= len(f.in) || f.in[f.i] != ':' {
-			return false
-		}
-		f.i++
 		v, ok := f.rawValue()
 		members[key] = v
 		return ok
@@ -597,6 +587,20 @@ func (f *jsonFilter) rawValue() ([]byte, bool) {
 	_, ok := f.value()
 	f.out = f.out[:mark]
 	return f.in[start:f.i], ok
+}
+
+// memberName reads an object member's name and the colon after it.
+func (f *jsonFilter) memberName() (string, bool) {
+	key, ok := f.decodedString()
+	if !ok {
+		return "", false
+	}
+	f.space()
+	if f.i >= len(f.in) || f.in[f.i] != ':' {
+		return "", false
+	}
+	f.i++
+	return key, true
 }
 
 // decodedString reads a string and returns its value.

@@ -17,7 +17,7 @@ var (
 	bulkURL        = flag.String("store.bulk.database-url", "", "BenchmarkBulkCopy: the PostgreSQL database; empty for SQLite")
 	bulkDataDir    = flag.String("store.bulk.data-dir", "", "BenchmarkBulkCopy: the SQLite data directory")
 	bulkName       = flag.String("store.bulk.name", "entity", "BenchmarkBulkCopy: the service's name: its SQLite file, its PostgreSQL schema")
-	bulkBatch      = flag.Int("store.bulk.batch", 1000, "BenchmarkBulkCopy: rows per Upsert (a sync stores a page of 1,000 at a time)")
+	bulkBatch      = flag.Int("store.bulk.batch", 2000, "BenchmarkBulkCopy: rows per Upsert (a sync stores a Maximo page of 2,000 at a time)")
 )
 
 // BenchmarkBulkCopy is a plain bulk insert of the records a sync stored: it

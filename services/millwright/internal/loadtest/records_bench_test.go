@@ -203,12 +203,12 @@ type bulkResult struct {
 // bulkCopy runs the record store's BenchmarkBulkCopy (services/entity) with
 // `go test` against the dev process's entity database (databaseURL, or its
 // SQLite data directory): copies of conn's records written through
-// store.Upsert in the sync's batches of 1,000, timed.
+// store.Upsert in batches of the sync's Maximo pages (2,000), timed.
 func bulkCopy(b *testing.B, dev *devProcess, databaseURL, conn string) bulkResult {
 	b.Helper()
 	args := []string{"test", "-run", "^$", "-bench", "^BenchmarkBulkCopy$", "-benchtime", "1x", "-count", "1", "-timeout", "0",
 		"github.com/millwright-dev/millwright/services/entity/internal/store", "-args",
-		"-store.bulk.connection=" + conn, "-store.bulk.name=" + entity.Name, "-store.bulk.batch=1000"}
+		"-store.bulk.connection=" + conn, "-store.bulk.name=" + entity.Name, "-store.bulk.batch=2000"}
 	if databaseURL != "" {
 		args = append(args, "-store.bulk.database-url="+databaseURL)
 	} else {
