@@ -697,6 +697,12 @@ func (s *Store) DeleteConnection(ctx context.Context, connection string, batch i
 	if batch <= 0 {
 		batch = 1000
 	}
+	s.fresh.Range(func(g, _ any) bool {
+		if g.(group).connection == connection {
+			s.fresh.Delete(g)
+		}
+		return true
+	})
 	// A batch of the connection's rows, by their physical address, found
 	// through an index (on PostgreSQL, whose statistics may think the
 	// connection most of the table, sequential scans are ruled out).
