@@ -56,7 +56,8 @@ type Store struct {
 	committed chan struct{}
 	// fresh holds the collections (group) whose last Upsert found its rows
 	// all new, as a first sync's pages are: the next is written without
-	// looking its rows up first (see Upsert).
+	// looking its rows up first (see Upsert). DeleteConnection forgets a
+	// connection's.
 	fresh sync.Map
 }
 
