@@ -44,7 +44,7 @@ func parseObject(raw []byte, build bool, drop []string) (any, []byte, error) {
 	f := jsonFilter{in: raw, out: make([]byte, 0, len(raw)), drop: drop, build: build}
 	if build {
 		// A member per 32 bytes of the object.
-		f.src, f.hint = string(raw), memberHint(len(raw))
+		f.src, f.hint = string(raw), min(len(raw)/32, 128)
 	}
 	f.space()
 	if f.i >= len(raw) || raw[f.i] != '{' {
@@ -76,10 +76,6 @@ func ValidJSON(raw []byte) bool {
 // validBufs keep ValidJSON's copies, which it does not use: copying is the
 // only way jsonFilter reads.
 var validBufs = sync.Pool{New: func() any { return new([]byte) }}
-
-// memberHint is the number of members to expect in an object of n bytes:
-// one per 32.
-func memberHint(n int) int { return min(n/32, 128) }
 
 // RemoteRecord is a record of a page DecodeRemotePage read: the object as
 // DecodeRemote decodes it, and its remote data.

@@ -372,9 +372,8 @@ func (s *Server) prepare(connection string, col *model.Collection, records []*co
 		}
 		end := len(buf)
 		buf = slices.Grow(buf, timesRoom)[:end+timesRoom]
-		content := buf[start:end:end]
 		h.Reset()
-		h.Write(content)
+		h.Write(buf[start:end])
 		h.Write(raw)
 		at := len(hashes)
 		hashes = h.Sum(hashes)

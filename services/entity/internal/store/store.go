@@ -203,25 +203,14 @@ type stored struct {
 	hash     []byte
 	created  time.Time
 	deleted  bool
-	written  bool // by this batch, earlier
+	written  bool  // by this batch, earlier: to the place at
+	at       place // of the row written
 }
 
 // place is where Upsert put a row: its index in the inserts or the updates.
 type place struct {
 	i     int
 	isNew bool
-}
-
-// placesOf maps the keys of the rows to write to their places.
-func placesOf(inserts, updates []Row) map[key]place {
-	at := make(map[key]place, len(inserts)+len(updates))
-	for i, r := range inserts {
-		at[key{r.Connection, r.Collection, r.ID}] = place{i, true}
-	}
-	for i, r := range updates {
-		at[key{r.Connection, r.Collection, r.ID}] = place{i, false}
-	}
-	return at
 }
 
 // Upsert stores rows keyed by ID. A row whose ID is new
@@ -321,11 +310,9 @@ var errStored = errors.New("store: a row taken for new is stored")
 // stored rows): new ones to insert, changed ones to update, and unchanged
 // ones to leave; it sets the times of the rows it keeps and encodes them.
 func classify(rows []Row, known map[key]stored, nowT time.Time, encode func(*Row) error) (inserts, updates, created, updated []Row, err error) {
-	// The rows to write: new ones, and changed ones. A page is usually all
-	// new (a first sync) or mostly unchanged: the lists are made for the
-	// rest of the page when their first row comes, not grown row by row.
-	var at map[key]place // where a row went, once a batch gives one twice
+	// The rows to write: new ones, and changed ones.
 	for n, in := range rows {
+		room := len(rows) - n
 		r := in
 		k := key{r.Connection, r.Collection, r.ID}
 		st, ok := known[k]
@@ -354,49 +341,38 @@ func classify(rows []Row, known map[key]stored, nowT time.Time, encode func(*Row
 		if r.Data == nil {
 			r.Data = []byte{}
 		}
-		known[k] = stored{remoteID: r.RemoteID, hash: r.Hash, created: r.CreateTime, written: true}
-		p, dup := at[k]
-		if !dup && ok && st.written {
-			// Given twice: find where the first went, once.
-			at = placesOf(inserts, updates)
-			p, dup = at[k]
-		}
+		next := stored{remoteID: r.RemoteID, hash: r.Hash, created: r.CreateTime, written: true}
 		switch {
-		case dup && p.isNew:
-			inserts[p.i] = r
-		case dup:
-			updates[p.i] = r
+		case ok && st.written && st.at.isNew: // given twice, new the first time
+			inserts[st.at.i], next.at = r, st.at
+		case ok && st.written:
+			updates[st.at.i], next.at = r, st.at
 		case !ok:
-			if inserts == nil {
-				inserts = make([]Row, 0, len(rows)-n)
-			}
-			if at != nil {
-				at[k] = place{len(inserts), true}
-			}
-			inserts = append(inserts, r)
+			next.at = place{len(inserts), true}
+			inserts = appendRow(inserts, r, room)
 		default:
-			if updates == nil {
-				updates = make([]Row, 0, len(rows)-n)
-			}
-			if at != nil {
-				at[k] = place{len(updates), false}
-			}
-			updates = append(updates, r)
+			next.at = place{len(updates), false}
+			updates = appendRow(updates, r, room)
 		}
+		known[k] = next
 		if ok {
-			if updated == nil {
-				updated = make([]Row, 0, len(rows)-n)
-			}
-			updated = append(updated, r)
+			updated = appendRow(updated, r, room)
 		} else {
-			if created == nil {
-				created = make([]Row, 0, len(rows)-n)
-			}
-			created = append(created, r)
+			created = appendRow(created, r, room)
 		}
 	}
 
 	return inserts, updates, created, updated, nil
+}
+
+// appendRow appends r to list, made with room for room rows when nil: a page
+// is usually all new (a first sync) or mostly unchanged, so a list is made
+// for the rest of the page when its first row comes, not grown row by row.
+func appendRow(list []Row, r Row, room int) []Row {
+	if list == nil {
+		list = make([]Row, 0, room)
+	}
+	return append(list, r)
 }
 
 // lookup adds the stored state of a collection's rows with these ids to
